@@ -1,0 +1,54 @@
+import type { AnalyticRef } from '../harness/attack/catalog.js';
+import type { TelemetryItem } from '../harness/telemetry/types.js';
+
+export type Confidence = 'low' | 'medium' | 'high';
+
+export interface Alert {
+  analytic: string; // AN1214
+  detectionStrategy: string; // DET0438
+  technique: string; // T1560.003
+  /** ISO 8601 time of the first event that contributed. */
+  firstTime: string;
+  /** ISO 8601 time of the event that decided the alert. */
+  time: string;
+  /** Host or container the behaviour happened on. */
+  host: string | null;
+  /** One line a human reads. */
+  summary: string;
+  confidence: Confidence;
+  evidence: {
+    /** Audit event ids (`SECONDS.MILLIS:SERIAL`). */
+    eventIds: string[];
+    /** Process chain from the acting process up to its oldest known ancestor. */
+    processChain: { pid: number | null; exe: string | null; argv: string[]; uid: number | null; tty: string | null }[];
+    flows?: import('../harness/telemetry/types.js').Flow[];
+    artifacts?: import('../harness/telemetry/types.js').FileArtifact[];
+    /** Anything else that decided it, as readable facts. */
+    facts: Record<string, string | number | boolean | null>;
+  };
+}
+
+/** Host-wide settings shared by all detectors (the `--config` file's top level). */
+export interface SharedConfig {
+  trustedCidrs: string[];
+  /** User names or uids that are expected to run anything (deployers, package managers, CI agents). */
+  standardUsers: string[];
+}
+
+/** A running detector: fed telemetry in arrival order; state bounded by its time windows. */
+export interface DetectorInstance {
+  push(item: TelemetryItem): Alert[];
+  /** End of stream: decide whatever is still pending. */
+  flush(): Alert[];
+  /** Facts the detector wants reported (pending items dropped for lack of content, etc.). */
+  stats(): Record<string, number>;
+}
+
+export interface Detector<T extends object = Record<string, unknown>> {
+  analytic: AnalyticRef;
+  /** Thresholds named after the analytic's mutable elements (plus documented extras), with defaults. */
+  defaults: T;
+  /** Checks and normalises a user's override object; throws with the field name on a bad value. */
+  configure(overrides: Record<string, unknown>, shared: SharedConfig): T;
+  create(config: T, shared: SharedConfig): DetectorInstance;
+}

@@ -1,0 +1,16 @@
+/** One `purple` sub-command. Each lives in its own module under harness/cli/commands/ and is listed in commands/index.ts. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Returns the process exit code (see README: 0 ok, 1 expectation/regression failed, 2 usage, 3 environment). */
+  run(args: string[]): Promise<number>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3 } as const;
+
+/** A mistake in how purple was called or configured: exit 2. */
+export class UsageError extends Error {}
+
+/** The host is not ready (daemon missing, image absent...): exit 3, with the fix in the message. */
+export class EnvironmentError extends Error {}

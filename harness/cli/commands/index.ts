@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+// Each command registers itself by being listed here, one import per module.
+export const commands: Command[] = [];

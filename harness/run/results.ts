@@ -1,0 +1,118 @@
+// What a run produces: the model report.json serialises and every renderer in reports/ reads.
+import type { Alert } from '../../detectors/types.js';
+
+export type Verdict = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'incomplete' | 'error';
+export type Expectation = 'alert' | 'no-alert';
+
+export interface StepOutcome {
+  name: string;
+  container: string;
+  user: string;
+  launch: 'exec' | 'cron' | 'tty';
+  started: string;
+  finished: string;
+  exitCode: number | null;
+  timedOut: boolean;
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+/** A telemetry requirement the scenario declares, and whether the run saw it. */
+export interface TelemetryCheck {
+  description: string;
+  satisfied: boolean;
+  eventIds: string[];
+}
+
+export interface AnalyticVerdict {
+  analytic: string;
+  technique: string;
+  expectation: Expectation;
+  verdict: Verdict;
+  /** Why, in one line: which collection check failed, which alert fired, what was lost. */
+  reason: string;
+  /** 'collection' when the telemetry never arrived, 'detector' when it did and the detector was silent. */
+  failedLayer: 'collection' | 'detector' | null;
+  /** From the deciding action to the alert; null when nothing fired. */
+  latencyMs: number | null;
+}
+
+export interface ScenarioResult {
+  id: string;
+  name: string;
+  kind: 'emulation' | 'benign';
+  twinOf: string | null;
+  analytic: string;
+  technique: string;
+  /** Verdict for the scenario's own analytic (the first of `verdicts`). */
+  verdict: Verdict;
+  latency_ms: number | null;
+  verdicts: AnalyticVerdict[];
+  inputs: Record<string, string | number | boolean>;
+  started: string;
+  finished: string;
+  steps: StepOutcome[];
+  telemetry: {
+    auditEvents: number;
+    flows: number;
+    artifacts: number;
+    lostEvents: number;
+    complete: boolean;
+    checks: TelemetryCheck[];
+  };
+  alerts: Alert[];
+  /** Output folder of this scenario (raw telemetry), relative to the run folder. */
+  dir: string;
+  error: string | null;
+  /** Repetition index when run with --repeat. */
+  repetition?: number;
+}
+
+export interface AnalyticSummary {
+  analytic: string;
+  name: string;
+  detectionStrategy: string;
+  technique: string;
+  techniqueName: string;
+  tactics: string[];
+  truePositives: number;
+  falseNegatives: number;
+  falsePositives: number;
+  trueNegatives: number;
+  incomplete: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+export interface Regression {
+  scenario: string;
+  analytic: string;
+  kind: 'newly-missed' | 'new-false-alarm';
+  before: Verdict;
+  now: Verdict;
+}
+
+export interface RunReport {
+  schema_version: 1;
+  run_id: string;
+  started: string;
+  finished: string;
+  environment: {
+    host: string;
+    kernel: string;
+    auditd: string | null;
+    docker: string | null;
+    purple: string;
+    target: string;
+  };
+  auditRules: string[];
+  config: {
+    trustedCidrs: string[];
+    standardUsers: string[];
+    thresholds: Record<string, Record<string, unknown>>;
+  };
+  scenarios: ScenarioResult[];
+  analytics: AnalyticSummary[];
+  baseline: { path: string; regressions: Regression[] } | null;
+  warnings: string[];
+}

@@ -1,0 +1,49 @@
+import type { AuditEvent } from '../audit/event.js';
+
+/** One network flow as conntrack accounts it, oriented from the side that opened it. */
+export interface Flow {
+  /** ISO 8601 time of the observation (conntrack timestamp or poll time). */
+  time: string;
+  protocol: string; // tcp, udp, icmp...
+  src: string;
+  sport: number | null;
+  dst: string;
+  dport: number | null;
+  /** Bytes sent by the originator (src -> dst). */
+  bytesOut: number;
+  /** Bytes sent back by the responder. */
+  bytesIn: number;
+  packetsOut: number;
+  packetsIn: number;
+  /** conntrack event (NEW, UPDATE, DESTROY) or "LIST" for a poll snapshot. */
+  event: string;
+  /** Where the flow was observed (container name or host), when known. */
+  host?: string;
+}
+
+/** What the content of a created file looked like when it was read. */
+export interface FileArtifact {
+  /** ISO 8601 time the content was read. */
+  time: string;
+  /** Path as the process saw it (inside the container for container runs). */
+  path: string;
+  size: number;
+  /** Shannon entropy of the content, bits per byte (0..8). */
+  entropy: number;
+  /** Format from the magic bytes: gzip, bzip2, xz, zstd, zip, 7z, rar, lz4, tar, elf, ... or null when none is recognised. */
+  format: string | null;
+  /** First bytes as hex, for evidence. */
+  header: string;
+  mode: string | null;
+  ownerUid: number | null;
+  sha256: string | null;
+  host?: string;
+  /** Text of the file when it is a small script, so detectors can corroborate (e.g. XOR in the source). */
+  text?: string;
+}
+
+/** Everything a detector can consume, in arrival order. */
+export type TelemetryItem =
+  | { kind: 'audit'; event: AuditEvent; host?: string }
+  | { kind: 'flow'; flow: Flow }
+  | { kind: 'artifact'; artifact: FileArtifact };

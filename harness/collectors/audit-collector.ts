@@ -1,0 +1,137 @@
+// Streams the live audit log during a run: loads the run's keyed rules, parses every line,
+// keeps the events of purple's rules whose process descends from a registered container, and
+// hands each to the scenario that owns it together with its raw lines.
+import { randomUUID } from 'node:crypto';
+import { execa } from 'execa';
+import { AuditStream, followLines } from '../audit/index.js';
+import type { AuditEvent } from '../audit/event.js';
+import { loadAuditRules, RULE_KEY_PREFIX, type LoadedRules } from './audit-rules.js';
+import { ProcessAttribution, type Owner } from './process-attribution.js';
+
+export const AUDIT_LOG = '/var/log/audit/audit.log';
+
+export type AuditListener = (event: AuditEvent, rawLines: string[], owner: Owner) => void;
+
+const EVENT_ID = /msg=audit\((\d+\.\d+:\d+)\)/;
+const MAX_INFLIGHT_LINES = 50_000;
+/** Executables of the container runtime itself: their events are machinery, not the container's. */
+const RUNTIME_EXE = /\/(runc|containerd-shim[\w-]*|docker-init|docker-proxy)$/;
+
+export interface AuditCounters {
+  lost: number;
+  backlog: number;
+  backlogLimit: number;
+}
+
+export async function readAuditCounters(): Promise<AuditCounters> {
+  const r = await execa('auditctl', ['-s'], { reject: false });
+  const get = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(r.stdout)?.[1] ?? NaN);
+  return { lost: get('lost'), backlog: get('backlog'), backlogLimit: get('backlog_limit') };
+}
+
+export class AuditCollector {
+  readonly attribution = new ProcessAttribution();
+  private readonly listeners = new Map<string, AuditListener>();
+  private readonly stream = new AuditStream();
+  private readonly inflight = new Map<string, string[]>();
+  private readonly barriers = new Map<string, () => void>();
+  private readonly abort = new AbortController();
+  private rules: LoadedRules | undefined;
+  private pump: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    readonly runId: string,
+    private readonly logPath = AUDIT_LOG,
+  ) {}
+
+  get key(): string {
+    return `${RULE_KEY_PREFIX}-${this.runId}`;
+  }
+
+  get loadedRules(): string[] {
+    return this.rules?.text ?? [];
+  }
+
+  get parserStats() {
+    return this.stream.stats;
+  }
+
+  /** Starts tailing from the end of the log, then loads the rules (so no event of ours is missed). */
+  async start(): Promise<void> {
+    const lines = followLines(this.logPath, { signal: this.abort.signal });
+    this.pump = (async () => {
+      for await (const line of lines) this.onLine(line);
+    })().catch((err: unknown) => {
+      if (!this.abort.signal.aborted) this.failure = err instanceof Error ? err : new Error(String(err));
+    });
+    this.rules = await loadAuditRules(this.key);
+  }
+
+  subscribe(scenario: string, listener: AuditListener): void {
+    this.listeners.set(scenario, listener);
+  }
+
+  unsubscribe(scenario: string): void {
+    this.listeners.delete(scenario);
+    this.attribution.removeOwner(scenario);
+  }
+
+  /** Resolves once every line auditd wrote before this call has been read and dispatched. */
+  async barrier(timeoutMs = 10_000): Promise<void> {
+    if (this.failure) throw this.failure;
+    const token = `purple-barrier-${randomUUID()}`;
+    const seen = new Promise<void>((resolve) => this.barriers.set(token, resolve));
+    await execa('auditctl', ['-m', token]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the audit log ${this.logPath} did not show purple's marker within ${timeoutMs} ms: is auditd writing it?`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([seen, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.barriers.delete(token);
+    }
+  }
+
+  /** Removes the run's rules and stops reading. Returns the rules that could not be removed. */
+  async stop(): Promise<string[]> {
+    const failures = (await this.rules?.remove()) ?? [];
+    this.abort.abort();
+    await this.pump;
+    for (const event of this.stream.end()) this.dispatch(event);
+    return failures;
+  }
+
+  private onLine(line: string): void {
+    if (this.barriers.size > 0) {
+      for (const [token, resolve] of this.barriers) if (line.includes(token)) resolve();
+    }
+    const id = EVENT_ID.exec(line)?.[1];
+    if (id) {
+      const lines = this.inflight.get(id);
+      if (lines) lines.push(line);
+      else {
+        this.inflight.set(id, [line]);
+        if (this.inflight.size > MAX_INFLIGHT_LINES) {
+          const oldest = this.inflight.keys().next().value;
+          if (oldest !== undefined) this.inflight.delete(oldest);
+        }
+      }
+    }
+    for (const event of this.stream.push(line)) this.dispatch(event);
+  }
+
+  private dispatch(event: AuditEvent): void {
+    const raw = this.inflight.get(event.id) ?? [];
+    this.inflight.delete(event.id);
+    if (!event.key?.startsWith(RULE_KEY_PREFIX)) return;
+    const owner = this.attribution.attribute(event);
+    if (!owner || (event.process.exe && RUNTIME_EXE.test(event.process.exe))) return;
+    this.listeners.get(owner.scenario)?.(event, raw, owner);
+  }
+}

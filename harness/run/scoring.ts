@@ -1,0 +1,59 @@
+// Turns what fired into verdicts: detected, missed, false alarm or quiet per analytic, and says
+// which layer failed on a miss. Lost telemetry makes a verdict `incomplete`, never `missed`.
+import type { Alert } from '../../detectors/types.js';
+import type { AnalyticVerdict, Expectation, TelemetryCheck } from './results.js';
+
+export interface EmittedAlert {
+  alert: Alert;
+  /** Wall-clock ms when the detector emitted it. */
+  emittedAt: number;
+}
+
+export interface ScoringInput {
+  /** Every analytic with a detector, mapped to its technique; analytics the scenario does not name expect no alert. */
+  analytics: Map<string, string>;
+  expect: Record<string, Expectation>;
+  alerts: EmittedAlert[];
+  checks: TelemetryCheck[];
+  /** Why the telemetry cannot be trusted (lost audit events, a collector that could not run), if so. */
+  incompleteBecause: string[];
+  /** Why the scenario did not run as written (a failed step, a setup error), if so. */
+  errorBecause: string | null;
+}
+
+export function score(input: ScoringInput): AnalyticVerdict[] {
+  const failedChecks = input.checks.filter((c) => !c.satisfied);
+  const verdicts: AnalyticVerdict[] = [];
+  const named = Object.keys(input.expect);
+  const order = [...named, ...[...input.analytics.keys()].filter((a) => !named.includes(a))];
+  for (const analytic of order) {
+    const technique = input.analytics.get(analytic) ?? '';
+    const expectation = input.expect[analytic] ?? 'no-alert';
+    const fired = input.alerts.filter((a) => a.alert.analytic === analytic);
+    const first = fired[0];
+    const latencyMs = first ? Math.max(0, first.emittedAt - Date.parse(first.alert.time)) : null;
+    const base = { analytic, technique, expectation, latencyMs };
+    if (input.errorBecause) {
+      verdicts.push({ ...base, verdict: 'error', reason: input.errorBecause, failedLayer: null });
+    } else if (expectation === 'alert' && first) {
+      verdicts.push({ ...base, verdict: 'detected', reason: first.alert.summary, failedLayer: null });
+    } else if (expectation === 'no-alert' && first) {
+      verdicts.push({ ...base, verdict: 'false-alarm', reason: first.alert.summary, failedLayer: 'detector' });
+    } else if (input.incompleteBecause.length) {
+      verdicts.push({ ...base, verdict: 'incomplete', reason: `telemetry incomplete: ${input.incompleteBecause.join('; ')}`, failedLayer: 'collection' });
+    } else if (expectation === 'alert') {
+      const collection = failedChecks.length > 0;
+      verdicts.push({
+        ...base,
+        verdict: 'missed',
+        reason: collection
+          ? `collection failed: never saw ${failedChecks.map((c) => c.description).join('; ')}`
+          : 'detector stayed silent although every declared telemetry check was satisfied',
+        failedLayer: collection ? 'collection' : 'detector',
+      });
+    } else {
+      verdicts.push({ ...base, verdict: 'quiet', reason: 'no alert, as expected', failedLayer: null });
+    }
+  }
+  return verdicts;
+}

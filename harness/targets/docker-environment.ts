@@ -1,0 +1,255 @@
+// The containers of one scenario: an internal Docker network (no route out) and one container per
+// role, labelled with the run id so `purple cleanup` can always find what a killed run left.
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { execa } from 'execa';
+
+export const LABEL_RUN = 'purple.run';
+export const LABEL_SCENARIO = 'purple.scenario';
+export const LABEL_ROLE = 'purple.role';
+
+export type Role = 'victim' | 'sink' | 'trusted';
+
+/** Containment limits for every container of a run. */
+export const LIMITS = {
+  memoryBytes: 512 * 1024 * 1024,
+  nanoCpus: 1_000_000_000,
+  pids: 256,
+  /** Writable layer cap is not enforceable on overlay2 without xfs quotas; /dev/shm is sized. */
+  shmBytes: 64 * 1024 * 1024,
+};
+
+export interface ExecOptions {
+  user: string;
+  cmd: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  tty?: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  stdin?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  pid: number | null;
+}
+
+export interface RoleContainer {
+  role: Role;
+  name: string;
+  container: Dockerode.Container;
+  address: string;
+  /** Host pid of the container's init process. */
+  initPid: number;
+  /** Host pid of the containerd shim, the ancestor of every process of the container. */
+  shimPid: number;
+}
+
+const TAIL = 4096;
+
+export class DockerEnvironment {
+  readonly containers = new Map<Role, RoleContainer>();
+  private network: Dockerode.Network | undefined;
+
+  constructor(
+    private readonly docker: Dockerode,
+    readonly runId: string,
+    readonly scenarioId: string,
+  ) {}
+
+  get prefix(): string {
+    return `purple-${this.runId}-${this.scenarioId}`.slice(0, 60);
+  }
+
+  private labels(role?: Role): Record<string, string> {
+    return { [LABEL_RUN]: this.runId, [LABEL_SCENARIO]: this.scenarioId, ...(role ? { [LABEL_ROLE]: role } : {}) };
+  }
+
+  async start(roles: Role[], imageFor: (role: Role) => string): Promise<void> {
+    this.network = await this.docker.createNetwork({
+      Name: `${this.prefix}-net`,
+      Driver: 'bridge',
+      Internal: true,
+      CheckDuplicate: true,
+      Labels: this.labels(),
+    });
+    await Promise.all(roles.map((role) => this.startRole(role, imageFor(role))));
+  }
+
+  private async startRole(role: Role, image: string): Promise<void> {
+    const name = `${this.prefix}-${role}`;
+    const container = await this.docker.createContainer({
+      name,
+      Image: image,
+      Hostname: role,
+      Labels: this.labels(role),
+      HostConfig: {
+        NetworkMode: `${this.prefix}-net`,
+        Privileged: false,
+        Memory: LIMITS.memoryBytes,
+        MemorySwap: LIMITS.memoryBytes,
+        NanoCpus: LIMITS.nanoCpus,
+        PidsLimit: LIMITS.pids,
+        ShmSize: LIMITS.shmBytes,
+        AutoRemove: false,
+      },
+    });
+    await container.start();
+    const info = await container.inspect();
+    const initPid = info.State.Pid;
+    const address = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '';
+    if (!address) throw new Error(`container ${name} got no address on ${this.prefix}-net`);
+    this.containers.set(role, { role, name, container, address, initPid, shimPid: parentPid(initPid) });
+  }
+
+  get(role: Role): RoleContainer {
+    const found = this.containers.get(role);
+    if (!found) throw new Error(`scenario ${this.scenarioId} has no ${role} container`);
+    return found;
+  }
+
+  addresses(): Partial<Record<Role, string>> {
+    return Object.fromEntries([...this.containers].map(([role, c]) => [role, c.address]));
+  }
+
+  /** Copies a local directory into the container (as root-owned files) at `target`. */
+  async copyDirectory(role: Role, directory: string, target: string): Promise<void> {
+    const tar = await execa('tar', ['-C', directory, '--owner=0', '--group=0', '--mode=a+rX', '-cf', '-', '.'], {
+      encoding: 'buffer',
+    });
+    const c = this.get(role).container;
+    await this.exec(role, { user: 'root', cmd: ['mkdir', '-p', target], timeoutMs: 10_000 });
+    await c.putArchive(Buffer.from(tar.stdout), { path: target });
+  }
+
+  async writeFile(role: Role, path: string, content: string): Promise<void> {
+    const r = await this.exec(role, {
+      user: 'root',
+      cmd: ['sh', '-c', 'cat > "$1"', 'sh', path],
+      timeoutMs: 10_000,
+      stdin: content,
+    });
+    if (r.exitCode !== 0) throw new Error(`could not write ${path} in ${this.get(role).name}: ${r.stderr}`);
+  }
+
+  async exec(role: Role, options: ExecOptions): Promise<ExecResult> {
+    const c = this.get(role);
+    const exec = await c.container.exec({
+      Cmd: options.cmd,
+      User: options.user,
+      Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: options.workdir,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: options.stdin !== undefined,
+      Tty: options.tty ?? false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: options.stdin !== undefined, Tty: options.tty ?? false });
+    const stdout = new Tail();
+    const stderr = new Tail();
+    if (options.tty) stream.on('data', (chunk: Buffer) => stdout.add(chunk));
+    else {
+      const out = new PassThrough().on('data', (chunk: Buffer) => stdout.add(chunk));
+      const err = new PassThrough().on('data', (chunk: Buffer) => stderr.add(chunk));
+      this.docker.modem.demuxStream(stream, out, err);
+    }
+    if (options.stdin !== undefined) stream.end(options.stdin);
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const killOnTimeout = new Promise<void>((resolve) => {
+      const kill = async () => {
+        timedOut = true;
+        const pid = (await exec.inspect()).Pid;
+        if (pid > 0) killTree(pid);
+        stream.destroy();
+        resolve();
+      };
+      timer = setTimeout(() => void kill(), options.timeoutMs);
+      options.signal?.addEventListener('abort', () => void kill(), { once: true });
+    });
+    await Promise.race([ended, killOnTimeout]);
+    clearTimeout(timer);
+    const info = await exec.inspect();
+    return {
+      exitCode: info.Running ? null : info.ExitCode,
+      timedOut,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      pid: info.Pid || null,
+    };
+  }
+
+  /** Removes the containers and the network, whatever state they are in; returns what failed. */
+  async teardown(): Promise<string[]> {
+    const failures: string[] = [];
+    await Promise.all(
+      [...this.containers.values()].map(async (c) => {
+        try {
+          await c.container.remove({ force: true, v: true });
+        } catch (err) {
+          if (!/no such container/i.test(String(err))) failures.push(`container ${c.name}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    this.containers.clear();
+    if (this.network) {
+      try {
+        await this.network.remove();
+      } catch (err) {
+        if (!/not found/i.test(String(err))) failures.push(`network ${this.prefix}-net: ${(err as Error).message}`);
+      }
+      this.network = undefined;
+    }
+    return failures;
+  }
+}
+
+/** The last few KB of a stream, for step outcomes. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) > TAIL) this.size -= this.chunks.shift()!.length;
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - TAIL)).toString('utf8');
+  }
+}
+
+export function parentPid(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // comm may contain spaces and parentheses: the fields after the last ')' are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[1]);
+}
+
+/** Kills a host process and its descendants (a step that outlived its timeout). */
+function killTree(pid: number): void {
+  for (const child of childrenOf(pid)) killTree(child);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -15,6 +15,10 @@ export interface StepOutcome {
   timedOut: boolean;
   stdoutTail: string;
   stderrTail: string;
+  /** The command line the step ran, as the target saw it (ATTiRe `command`). */
+  command?: string;
+  /** Pid of the step's top process on the target, when known (ATTiRe `process-id`). */
+  pid?: number | null;
 }
 
 /** A telemetry requirement the scenario declares, and whether the run saw it. */
@@ -113,6 +117,14 @@ export interface RunReport {
   };
   scenarios: ScenarioResult[];
   analytics: AnalyticSummary[];
-  baseline: { path: string; regressions: Regression[] } | null;
+  baseline: {
+    path: string;
+    regressions: Regression[];
+    /** Scenario ids in this run but not in the baseline, and the reverse: listed, never regressions. */
+    newScenarios?: string[];
+    removedScenarios?: string[];
+  } | null;
+  /** The purple command line that produced the run (ATTiRe `execution-command`). */
+  command?: string;
   warnings: string[];
 }

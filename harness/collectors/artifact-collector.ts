@@ -37,7 +37,7 @@ export class ArtifactCollector {
     for (const p of this.paths) {
       if (this.collected.has(p)) continue;
       try {
-        const artifact = { ...(await analyzeFile(p, { root })), path: p, host: this.host };
+        const artifact = await analyzeFile(p, { root, host: this.host });
         this.collected.set(p, artifact);
         fresh.push(artifact);
       } catch {

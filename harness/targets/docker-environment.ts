@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
+import type { Role } from '../scenario/types.js';
 
 export const LABEL_RUN = 'purple.run';
 export const LABEL_SCENARIO = 'purple.scenario';
 export const LABEL_ROLE = 'purple.role';
 
-export type Role = 'victim' | 'sink' | 'trusted';
 
 /** Containment limits for every container of a run. */
 export const LIMITS = {

@@ -1,0 +1,285 @@
+// One scenario, start to end: fresh containers on their own internal network, live collectors
+// feeding the detectors, the steps in order, the telemetry saved for replay, and cleanup always.
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import type { AuditEvent } from '../audit/event.js';
+import type { Flow, FileArtifact, TelemetryItem } from '../telemetry/types.js';
+import { ConntrackParser, flowKey } from '../telemetry/conntrack.js';
+import type { AuditCollector } from '../collectors/audit-collector.js';
+import { readAuditCounters } from '../collectors/audit-collector.js';
+import type { FlowCollector } from '../collectors/flow-collector.js';
+import { ArtifactCollector } from '../collectors/artifact-collector.js';
+import { DockerEnvironment } from '../targets/docker-environment.js';
+import { SCENARIO_MOUNT, type Role, type Scenario, type Step } from '../scenario/types.js';
+import { interpolate } from '../scenario/inputs.js';
+import type { InputValue } from '../scenario/types.js';
+import { evaluateTelemetryChecks } from '../scenario/checks.js';
+import { createEngine } from '../../detectors/engine.js';
+import type { SharedConfig } from '../../detectors/types.js';
+import type { ScenarioResult, StepOutcome } from './results.js';
+import { launchStep } from './step-launcher.js';
+import { score, type EmittedAlert } from './scoring.js';
+
+export interface ScenarioRunContext {
+  docker: Dockerode;
+  runId: string;
+  runDir: string;
+  audit: AuditCollector;
+  flows: FlowCollector;
+  imageFor: (role: Role) => string;
+  shared: SharedConfig;
+  overrides: Record<string, Record<string, unknown>>;
+  /** analytic id -> technique id, for every registered detector. */
+  analytics: Map<string, string>;
+  signal: AbortSignal;
+  progress: (scenario: string, message: string) => void;
+}
+
+export interface ScenarioRunRequest {
+  scenario: Scenario;
+  inputs: Record<string, InputValue>;
+  /** Folder name under the run's scenarios/ folder (the id, plus the repetition when repeating). */
+  slug: string;
+  repetition?: number;
+}
+
+/** Every file a scenario run saves, so that `purple replay --run` can replay it. */
+export const SAVED = {
+  audit: 'audit.log',
+  flows: 'flows.conntrack',
+  artifacts: 'artifacts.json',
+  context: 'context.json',
+  steps: 'steps.json',
+  alerts: 'alerts.json',
+} as const;
+
+export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunRequest): Promise<ScenarioResult> {
+  const { scenario, inputs, slug } = request;
+  const dir = path.join(ctx.runDir, 'scenarios', slug);
+  mkdirSync(dir, { recursive: true });
+  const started = new Date();
+  const env = new DockerEnvironment(ctx.docker, ctx.runId, slug);
+  const steps: StepOutcome[] = [];
+  const events: AuditEvent[] = [];
+  const flows = new Map<string, Flow>();
+  const artifacts: FileArtifact[] = [];
+  const emitted: EmittedAlert[] = [];
+  const incomplete: string[] = [];
+  let error: string | null = null;
+  let auditLog: WriteStream | undefined;
+  let flowLog: WriteStream | undefined;
+  let lostBefore = NaN;
+  let engine: ReturnType<typeof createEngine> | undefined;
+  let addresses: Partial<Record<Role, string>> = {};
+  const push = (item: TelemetryItem) => {
+    for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
+  };
+  const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
+
+  try {
+    ctx.progress(slug, 'starting containers');
+    await env.start(scenario.containers, ctx.imageFor);
+    addresses = env.addresses();
+    const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
+    const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
+    engine = createEngine({ shared, overrides: ctx.overrides });
+    writeFileSync(
+      path.join(dir, SAVED.context),
+      JSON.stringify({ host: env.get('victim').name, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
+    );
+
+    auditLog = createWriteStream(path.join(dir, SAVED.audit));
+    flowLog = createWriteStream(path.join(dir, SAVED.flows));
+    const victim = env.get('victim');
+    const artifactCollector = new ArtifactCollector(victim.name);
+    ctx.audit.subscribe(slug, (event, raw, owner) => {
+      auditLog!.write(raw.join('\n') + '\n');
+      events.push(event);
+      if (owner.container === 'victim') artifactCollector.observe(event);
+      push({ kind: 'audit', event, host: env.get(owner.container as Role).name });
+    });
+    for (const c of env.containers.values()) {
+      ctx.audit.attribution.addRoot(c.shimPid, { scenario: slug, container: c.role });
+      ctx.audit.attribution.addRoot(c.initPid, { scenario: slug, container: c.role });
+    }
+    const parser = new ConntrackParser({ host: victim.name });
+    await ctx.flows.watch(slug, victim.address, (line, stamped) => {
+      flowLog!.write(stamped + '\n');
+      const flow = parser.push(stamped);
+      if (!flow) return;
+      flows.set(flowKey(flow), flow);
+      push({ kind: 'flow', flow });
+    });
+    lostBefore = (await readAuditCounters()).lost;
+
+    for (const role of scenario.containers) await env.copyDirectory(role, scenario.dir, SCENARIO_MOUNT);
+
+    const environment = stepEnvironment(inputs, addresses);
+    const values: Record<string, InputValue> = { ...inputs, ...addresses };
+    const collectArtifacts = async () => {
+      for (const artifact of await artifactCollector.collect(`/proc/${victim.initPid}/root`)) {
+        artifacts.push(artifact);
+        push({ kind: 'artifact', artifact });
+      }
+    };
+    for (const [index, step] of scenario.steps.entries()) {
+      if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
+      ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
+      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline);
+      steps.push(outcome);
+      // Content is read while the process tree may still be young: before later steps change the files.
+      await ctx.audit.barrier();
+      await collectArtifacts();
+      if (outcome.timedOut) throw new Error(`step "${step.name}" timed out after ${step.timeoutMs} ms and was killed`);
+      if (outcome.exitCode !== 0) throw new Error(`step "${step.name}" failed with exit code ${outcome.exitCode}: ${lastLine(outcome.stderrTail)}`);
+    }
+    ctx.progress(slug, 'collecting telemetry');
+    await ctx.audit.barrier();
+    await ctx.flows.poll();
+    await collectArtifacts();
+  } catch (err) {
+    error = (err as Error).message;
+  } finally {
+    ctx.progress(slug, 'cleaning up');
+    const values: Record<string, InputValue> = { ...inputs, ...addresses };
+    for (const [index, step] of scenario.cleanup.entries()) {
+      if (!env.containers.has(step.container)) continue;
+      try {
+        const outcome = await runStep(env, step, values, stepEnvironment(inputs, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
+        steps.push(outcome);
+      } catch (err) {
+        steps.push(failedStep(step, (err as Error).message));
+      }
+    }
+    ctx.audit.unsubscribe(slug);
+    await ctx.flows.unwatch(slug).catch(() => undefined);
+    const failures = await env.teardown();
+    if (failures.length) error = [error, `cleanup: ${failures.join('; ')}`].filter(Boolean).join('; ');
+    await Promise.all([auditLog, flowLog].map((s) => s && new Promise((resolve) => s.end(resolve))));
+  }
+
+  for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
+  const lostAfter = (await readAuditCounters()).lost;
+  if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
+  if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
+
+  const checks = evaluateTelemetryChecks(scenario, inputs, {
+    events,
+    flows: [...flows.values()],
+    artifacts,
+    addresses,
+  });
+  const verdicts = score({
+    analytics: ctx.analytics,
+    expect: scenario.expect,
+    alerts: emitted,
+    checks,
+    incompleteBecause: incomplete,
+    errorBecause: error,
+  });
+  const own = verdicts.find((v) => v.analytic === scenario.analytic)!;
+  const alerts = emitted.map((e) => e.alert);
+  writeFileSync(path.join(dir, SAVED.artifacts), JSON.stringify(artifacts, null, 2));
+  writeFileSync(path.join(dir, SAVED.steps), JSON.stringify(steps, null, 2));
+  writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify(alerts, null, 2));
+  const result: ScenarioResult = {
+    id: scenario.id,
+    name: scenario.name,
+    kind: scenario.kind,
+    twinOf: scenario.twinOf,
+    analytic: scenario.analytic,
+    technique: scenario.technique,
+    verdict: own.verdict,
+    latency_ms: own.latencyMs,
+    verdicts,
+    inputs,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    steps,
+    telemetry: {
+      auditEvents: events.length,
+      flows: flows.size,
+      artifacts: artifacts.length,
+      lostEvents: Math.max(0, lostAfter - lostBefore) || 0,
+      complete: incomplete.length === 0,
+      checks,
+    },
+    alerts,
+    dir: path.join('scenarios', slug),
+    error,
+  };
+  if (request.repetition !== undefined) result.repetition = request.repetition;
+  return result;
+}
+
+async function runStep(
+  env: DockerEnvironment,
+  step: Step,
+  values: Record<string, InputValue>,
+  environment: Record<string, string>,
+  tag: string,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  const argv =
+    'script' in step.command
+      ? [`${SCENARIO_MOUNT}/${step.command.script}`, ...step.command.args.map((a) => interpolate(a, values))]
+      : ['/bin/sh', '-c', interpolate(step.command.run, values)];
+  const user = interpolate(step.user, values);
+  const started = new Date();
+  const r = await launchStep(env, {
+    role: step.container,
+    user,
+    launch: step.launch,
+    argv,
+    env: environment,
+    timeoutMs: step.timeoutMs,
+    tag,
+    signal,
+  });
+  return {
+    name: step.name,
+    container: step.container,
+    user,
+    launch: step.launch,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    stdoutTail: r.stdout,
+    stderrTail: r.stderr,
+    command: argv.join(' '),
+    pid: r.pid,
+  };
+}
+
+function stepEnvironment(inputs: Record<string, InputValue>, addresses: Partial<Record<Role, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(inputs)) env[`PURPLE_${name.toUpperCase()}`] = String(value);
+  for (const [role, address] of Object.entries(addresses)) env[`PURPLE_${role.toUpperCase()}`] = address;
+  return env;
+}
+
+function failedStep(step: Step, message: string): StepOutcome {
+  const now = new Date().toISOString();
+  return {
+    name: step.name,
+    container: step.container,
+    user: step.user,
+    launch: step.launch,
+    started: now,
+    finished: now,
+    exitCode: null,
+    timedOut: false,
+    stdoutTail: '',
+    stderrTail: message,
+  };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
+function abortReason(signal: AbortSignal, scenario: Scenario): string {
+  return signal.aborted ? String((signal.reason as Error)?.message ?? 'interrupted') : `scenario timed out after ${scenario.timeoutMs} ms`;
+}

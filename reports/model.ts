@@ -1,0 +1,237 @@
+// The views every renderer shares: scenario runs grouped across --repeat, expectations with their
+// tallies, and the words used for verdicts. Renderers format these; they never re-derive them.
+import type { AnalyticVerdict, Expectation, RunReport, ScenarioResult, Verdict } from '../harness/run/results.js';
+
+export type Outcome = 'met' | 'failed' | 'incomplete' | 'error';
+
+export function outcomeOf(verdict: Verdict): Outcome {
+  switch (verdict) {
+    case 'detected':
+    case 'quiet':
+      return 'met';
+    case 'missed':
+    case 'false-alarm':
+      return 'failed';
+    case 'incomplete':
+      return 'incomplete';
+    case 'error':
+      return 'error';
+  }
+}
+
+const VERDICT_WORDS: Record<Verdict, string> = {
+  detected: 'detected',
+  missed: 'missed',
+  'false-alarm': 'false alarm',
+  quiet: 'quiet',
+  incomplete: 'incomplete',
+  error: 'error',
+};
+
+export function verdictLabel(verdict: Verdict): string {
+  return VERDICT_WORDS[verdict];
+}
+
+export function expectationLabel(expectation: Expectation): string {
+  return expectation === 'alert' ? 'alert expected' : 'no alert expected';
+}
+
+/** One scenario expectation (scenario x analytic) across every repetition of the scenario. */
+export interface ExpectationGroup {
+  scenario: string;
+  analytic: string;
+  technique: string;
+  expectation: Expectation;
+  /** One per repetition, in run order. */
+  verdicts: AnalyticVerdict[];
+  /** The runs the verdicts came from (same order). */
+  runs: ScenarioResult[];
+  /** How many repetitions met the expectation. */
+  metCount: number;
+  /** Worst outcome across repetitions: error > incomplete > failed > met. */
+  outcome: Outcome;
+  /** The verdict that decides the group: the first repetition with the worst outcome. */
+  deciding: AnalyticVerdict;
+  flaky: boolean;
+}
+
+export interface ScenarioGroup {
+  id: string;
+  name: string;
+  kind: 'emulation' | 'benign';
+  twinOf: string | null;
+  analytic: string;
+  technique: string;
+  runs: ScenarioResult[];
+  expectations: ExpectationGroup[];
+}
+
+const OUTCOME_RANK: Record<Outcome, number> = { met: 0, failed: 1, incomplete: 2, error: 3 };
+
+export function worstOutcome(outcomes: Outcome[]): Outcome {
+  return outcomes.reduce<Outcome>((worst, o) => (OUTCOME_RANK[o] > OUTCOME_RANK[worst] ? o : worst), 'met');
+}
+
+/** Scenarios in first-appearance order, repetitions folded together. */
+export function groupScenarios(report: RunReport): ScenarioGroup[] {
+  const groups = new Map<string, ScenarioGroup>();
+  for (const run of report.scenarios) {
+    let group = groups.get(run.id);
+    if (!group) {
+      group = {
+        id: run.id,
+        name: run.name,
+        kind: run.kind,
+        twinOf: run.twinOf,
+        analytic: run.analytic,
+        technique: run.technique,
+        runs: [],
+        expectations: [],
+      };
+      groups.set(run.id, group);
+    }
+    group.runs.push(run);
+  }
+  for (const group of groups.values()) {
+    group.runs.sort((a, b) => (a.repetition ?? 0) - (b.repetition ?? 0));
+    group.expectations = groupExpectations(group);
+  }
+  return [...groups.values()];
+}
+
+function groupExpectations(group: ScenarioGroup): ExpectationGroup[] {
+  const byAnalytic = new Map<string, { verdicts: AnalyticVerdict[]; runs: ScenarioResult[] }>();
+  for (const run of group.runs) {
+    // A run that errored before any analytic was judged still has to show up as an error.
+    const verdicts = run.verdicts.length ? run.verdicts : [syntheticVerdict(run)];
+    for (const v of verdicts) {
+      const entry = byAnalytic.get(v.analytic) ?? { verdicts: [], runs: [] };
+      entry.verdicts.push(v);
+      entry.runs.push(run);
+      byAnalytic.set(v.analytic, entry);
+    }
+  }
+  return [...byAnalytic.entries()].map(([analytic, { verdicts, runs }]) => {
+    const outcomes = verdicts.map((v) => outcomeOf(v.verdict));
+    const outcome = worstOutcome(outcomes);
+    const deciding = verdicts[outcomes.indexOf(outcome)]!;
+    const metCount = outcomes.filter((o) => o === 'met').length;
+    return {
+      scenario: group.id,
+      analytic,
+      technique: deciding.technique,
+      expectation: deciding.expectation,
+      verdicts,
+      runs,
+      metCount,
+      outcome,
+      deciding,
+      flaky: metCount > 0 && metCount < verdicts.length,
+    };
+  });
+}
+
+function syntheticVerdict(run: ScenarioResult): AnalyticVerdict {
+  return {
+    analytic: run.analytic,
+    technique: run.technique,
+    expectation: run.kind === 'emulation' ? 'alert' : 'no-alert',
+    verdict: run.verdict,
+    reason: run.error ?? `scenario ended ${run.verdict} before any analytic was judged`,
+    failedLayer: null,
+    latencyMs: run.latency_ms,
+  };
+}
+
+/** "detected", or across repetitions "2/3 detected — flaky", "3/3 quiet". */
+export function tallyLabel(group: ExpectationGroup): string {
+  if (group.verdicts.length === 1) return verdictLabel(group.deciding.verdict);
+  const n = group.verdicts.length;
+  const goal: Verdict = group.expectation === 'alert' ? 'detected' : 'quiet';
+  const hits = group.verdicts.filter((v) => v.verdict === goal).length;
+  const others = countBy(group.verdicts.filter((v) => v.verdict !== goal).map((v) => verdictLabel(v.verdict)));
+  const rest = Object.entries(others).map(([label, count]) => `${count} ${label}`);
+  const base = `${hits}/${n} ${verdictLabel(goal)}`;
+  const detail = rest.length ? ` (${rest.join(', ')})` : '';
+  return `${base}${detail}${group.flaky ? ' — flaky' : ''}`;
+}
+
+/** "1.2 s", or across repetitions "0.8–1.4 s"; "—" when nothing fired. */
+export function latencyLabel(latencies: (number | null)[]): string {
+  const values = latencies.filter((l): l is number => l !== null);
+  if (!values.length) return '—';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return min === max ? formatMs(min) : `${formatMs(min)}–${formatMs(max)}`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function formatRatio(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(2);
+}
+
+export function durationSeconds(start: string, end: string): number {
+  const ms = Date.parse(end) - Date.parse(start);
+  return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
+}
+
+/** Why a failed/incomplete/errored expectation failed, in one line, with the layer and alert summaries. */
+export function failureReason(group: ExpectationGroup): string {
+  const v = group.deciding;
+  const run = group.runs[group.verdicts.indexOf(v)]!;
+  const parts: string[] = [];
+  switch (v.verdict) {
+    case 'missed':
+      parts.push(`missed (${v.failedLayer === 'collection' ? 'collection failed: the telemetry never arrived' : v.failedLayer === 'detector' ? 'detector failed: telemetry arrived, detector silent' : 'layer unknown'})`);
+      break;
+    case 'false-alarm': {
+      const alerts = run.alerts.filter((a) => a.analytic === v.analytic).map((a) => a.summary);
+      parts.push(`false alarm${alerts.length ? `: ${alerts.join(' | ')}` : ''}`);
+      break;
+    }
+    case 'incomplete':
+      parts.push('telemetry incomplete');
+      break;
+    case 'error':
+      parts.push(`error${run.error ? `: ${run.error}` : ''}`);
+      break;
+    default:
+      parts.push(verdictLabel(v.verdict));
+  }
+  if (v.reason && !parts[0]!.includes(v.reason)) parts.push(v.reason);
+  if (group.verdicts.length > 1) parts.push(`${tallyLabel(group)}${run.repetition !== undefined ? `, first failing repetition #${run.repetition}` : ''}`);
+  return parts.join(' — ');
+}
+
+function countBy(items: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[item] = (counts[item] ?? 0) + 1;
+  return counts;
+}
+
+/** Totals over expectation groups (what the summary line and exit code speak about). */
+export interface Totals {
+  expectations: number;
+  met: number;
+  failed: number;
+  incomplete: number;
+  errors: number;
+  flaky: number;
+}
+
+export function totals(groups: ScenarioGroup[]): Totals {
+  const t: Totals = { expectations: 0, met: 0, failed: 0, incomplete: 0, errors: 0, flaky: 0 };
+  for (const e of groups.flatMap((g) => g.expectations)) {
+    t.expectations++;
+    if (e.flaky) t.flaky++;
+    if (e.outcome === 'met') t.met++;
+    else if (e.outcome === 'failed') t.failed++;
+    else if (e.outcome === 'incomplete') t.incomplete++;
+    else t.errors++;
+  }
+  return t;
+}

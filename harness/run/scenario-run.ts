@@ -12,7 +12,7 @@ import type { FlowCollector } from '../collectors/flow-collector.js';
 import { ArtifactCollector } from '../collectors/artifact-collector.js';
 import { DockerEnvironment } from '../targets/docker-environment.js';
 import { SCENARIO_MOUNT, type Role, type Scenario, type Step } from '../scenario/types.js';
-import { interpolate } from '../scenario/inputs.js';
+import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
 import { createEngine } from '../../detectors/engine.js';
@@ -115,8 +115,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
 
     for (const role of scenario.containers) await env.copyDirectory(role, scenario.dir, SCENARIO_MOUNT);
 
-    const environment = stepEnvironment(inputs, addresses);
-    const values: Record<string, InputValue> = { ...inputs, ...addresses };
+    const environment = scenarioEnv(inputs, addresses);
+    const values = templateValues(inputs, addresses);
     const collectArtifacts = async () => {
       for (const artifact of await artifactCollector.collect(`/proc/${victim.initPid}/root`)) {
         artifacts.push(artifact);
@@ -142,11 +142,11 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     error = (err as Error).message;
   } finally {
     ctx.progress(slug, 'cleaning up');
-    const values: Record<string, InputValue> = { ...inputs, ...addresses };
+    const values = templateValues(inputs, addresses);
     for (const [index, step] of scenario.cleanup.entries()) {
       if (!env.containers.has(step.container)) continue;
       try {
-        const outcome = await runStep(env, step, values, stepEnvironment(inputs, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
+        const outcome = await runStep(env, step, values, scenarioEnv(inputs, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
         steps.push(outcome);
       } catch (err) {
         steps.push(failedStep(step, (err as Error).message));
@@ -251,13 +251,6 @@ async function runStep(
     command: argv.join(' '),
     pid: r.pid,
   };
-}
-
-function stepEnvironment(inputs: Record<string, InputValue>, addresses: Partial<Record<Role, string>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(inputs)) env[`PURPLE_${name.toUpperCase()}`] = String(value);
-  for (const [role, address] of Object.entries(addresses)) env[`PURPLE_${role.toUpperCase()}`] = address;
-  return env;
 }
 
 function failedStep(step: Step, message: string): StepOutcome {

@@ -12,6 +12,7 @@ import { summarizeAnalytics } from '../../reports/coverage.js';
 import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
+import { markRunAlive, markRunEnded } from './live-runs.js';
 
 export interface SuiteOptions {
   docker: Dockerode;
@@ -44,6 +45,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
   const warnings: string[] = [];
   const results: ScenarioResult[] = [];
   let loadedRules: string[] = [];
+  markRunAlive(runId);
   try {
     await audit.start();
     loadedRules = audit.loadedRules;
@@ -82,6 +84,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
     if (leftovers.length) warnings.push(`audit rules that could not be removed: ${leftovers.join('; ')}`);
     const parsed = audit.parserStats;
     if (parsed.malformed > 0) warnings.push(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
+    markRunEnded(runId);
   }
   if (options.signal.aborted) warnings.push(`run interrupted: ${String((options.signal.reason as Error)?.message ?? '')}`);
   const order = options.scenarios.map((s) => s.scenario.id);

@@ -1,0 +1,285 @@
+// Layer 3: the records of one event -> one AuditEvent (harness/audit/event.ts).
+import type { AuditEvent, AuditFile, AuditProcess, AuditSocket } from './event.js';
+import type { AuditRecord } from './record.js';
+import { archIsLittleEndian, syscallName } from './syscalls.js';
+
+/**
+ * Decodes a text field as the kernel writes it: `"quoted"` is literal, `(null)` and `?` mean no value,
+ * an unquoted even-length hex string is hex-encoded bytes (used when the text has spaces, quotes or
+ * control characters), anything else is taken as written.
+ */
+export function fieldText(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const len = raw.length;
+  if (len === 0) return '';
+  const c = raw.charCodeAt(0);
+  if (c === 34 /* " */) return raw.charCodeAt(len - 1) === 34 && len > 1 ? raw.slice(1, len - 1) : raw.slice(1);
+  if (raw === '(null)' || raw === '?' || raw === '(none)') return null;
+  if (isHex(raw)) return Buffer.from(raw, 'hex').toString('utf8');
+  return raw;
+}
+
+/** A numeric id or count; the unset id (4294967295 or -1) and anything non-numeric become null. */
+export function fieldNumber(raw: string | undefined): number | null {
+  if (raw === undefined || raw.length === 0) return null;
+  if (raw === '4294967295' || raw === '-1') return null;
+  const n = Number(raw);
+  return Number.isInteger(n) ? n : null;
+}
+
+function isHex(s: string): boolean {
+  const len = s.length;
+  if ((len & 1) !== 0) return false;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** Proctitle: NUL-separated argv, quoted or hex. */
+export function decodeTitle(raw: string | undefined): string | null {
+  const text = fieldText(raw);
+  if (text === null) return null;
+  return text.replace(/\0+$/, '').replace(/\0/g, ' ');
+}
+
+/** Audit keys: several keys on one rule are joined by 0x01 in the log; they are returned joined by ','. */
+export function decodeKey(raw: string | undefined): string | null {
+  const text = fieldText(raw);
+  if (text === null) return null;
+  return text.includes('\x01') ? text.split('\x01').filter((k) => k.length > 0).join(',') : text;
+}
+
+const FAMILIES: Record<number, string> = {
+  0: 'unspec', 1: 'unix', 2: 'inet', 3: 'ax25', 4: 'ipx', 5: 'appletalk', 9: 'x25', 10: 'inet6',
+  16: 'netlink', 17: 'packet', 29: 'can', 31: 'bluetooth', 38: 'alg', 40: 'vsock', 44: 'xdp',
+};
+
+/** Decodes a SOCKADDR `saddr=` hex blob. `arch` (from the event's SYSCALL) gives the byte order of sa_family. */
+export function decodeSockaddr(raw: string | undefined, arch?: string): AuditSocket | null {
+  if (raw === undefined || raw.charCodeAt(0) === 34 || !isHex(raw) || raw.length < 4) return null;
+  const b = Buffer.from(raw, 'hex');
+  const le = archIsLittleEndian(arch) ?? !(b[0] === 0 && b[1] !== 0);
+  const fam = le ? b.readUInt16LE(0) : b.readUInt16BE(0);
+  const family = FAMILIES[fam] ?? `unknown(${fam})`;
+  const socket: AuditSocket = { family, addr: null, port: null, path: null };
+  if (fam === 2 && b.length >= 8) {
+    socket.port = b.readUInt16BE(2);
+    socket.addr = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
+  } else if (fam === 10 && b.length >= 24) {
+    socket.port = b.readUInt16BE(2);
+    socket.addr = formatIPv6(b.subarray(8, 24));
+  } else if (fam === 1) {
+    const body = b.subarray(2);
+    if (body.length > 0 && body[0] === 0) {
+      // Abstract namespace: leading NUL, shown as '@' like ss(8) does.
+      const rest = body.subarray(1);
+      const end = rest.indexOf(0);
+      socket.path = body.length > 1 ? '@' + rest.subarray(0, end < 0 ? rest.length : end).toString('utf8') : null;
+    } else {
+      const end = body.indexOf(0);
+      socket.path = body.subarray(0, end < 0 ? body.length : end).toString('utf8');
+    }
+  }
+  return socket;
+}
+
+function formatIPv6(b: Buffer): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+let cachedSecond = '';
+let cachedIsoPrefix = '';
+
+/** `SECONDS.MILLIS` -> ISO 8601 (UTC, millisecond precision). */
+export function stampToIso(stamp: string): string {
+  const dot = stamp.indexOf('.');
+  const sec = stamp.slice(0, dot);
+  if (sec !== cachedSecond) {
+    const iso = new Date(Number(sec) * 1000).toISOString(); // 2024-01-01T00:00:00.000Z
+    cachedSecond = sec;
+    cachedIsoPrefix = iso.slice(0, 20);
+  }
+  const ms = (stamp.slice(dot + 1) + '000').slice(0, 3);
+  return `${cachedIsoPrefix}${ms}Z`;
+}
+
+function isProctitle(type: string): boolean {
+  return type === 'PROCTITLE' || type === 'UNKNOWN[1327]';
+}
+
+/** The decoded EXECVE argv, joining all EXECVE records of the event and split `aN[i]` chunks. */
+export function decodeArgv(execve: AuditRecord[]): string[] {
+  let fields: Record<string, string>;
+  if (execve.length === 1) fields = execve[0]!.fields;
+  else fields = Object.assign({}, ...execve.map((r) => r.fields)) as Record<string, string>;
+  const argc = Number(fields.argc);
+  const argv: string[] = [];
+  const count = Number.isInteger(argc) && argc >= 0 ? argc : Infinity;
+  for (let k = 0; k < count; k++) {
+    const whole = fields[`a${k}`];
+    if (whole !== undefined) {
+      argv.push(fieldText(whole) ?? '');
+      continue;
+    }
+    if (fields[`a${k}_len`] === undefined) {
+      if (count === Infinity) break;
+      argv.push(''); // a missing argument (lost record): keep positions stable
+      continue;
+    }
+    let arg = '';
+    for (let part = 0; ; part++) {
+      const chunk = fields[`a${k}[${part}]`];
+      if (chunk === undefined) break;
+      arg += fieldText(chunk) ?? '';
+    }
+    argv.push(arg);
+  }
+  return argv;
+}
+
+const NO_ARGS: string[] = [];
+
+/** Builds the normalized event. `records` are the event's records in arrival order (EOE excluded). */
+export function normalizeEvent(records: AuditRecord[]): AuditEvent {
+  const first = records[0]!;
+  const types: string[] = new Array(records.length);
+  let syscallRec: AuditRecord | undefined;
+  let cwdRec: AuditRecord | undefined;
+  let titleRec: AuditRecord | undefined;
+  let sockRec: AuditRecord | undefined;
+  let execve: AuditRecord[] | undefined;
+  const files: AuditFile[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const t = r.type;
+    types[i] = t;
+    switch (t) {
+      case 'SYSCALL':
+        syscallRec ??= r;
+        break;
+      case 'CWD':
+        cwdRec ??= r;
+        break;
+      case 'SOCKADDR':
+        sockRec ??= r;
+        break;
+      case 'EXECVE':
+        (execve ??= []).push(r);
+        break;
+      case 'PATH': {
+        const f = r.fields;
+        files.push({
+          name: fieldText(f.name),
+          nametype: f.nametype ?? null,
+          mode: f.mode ?? null,
+          inode: fieldNumber(f.inode),
+          ouid: fieldNumber(f.ouid),
+        });
+        break;
+      }
+      default:
+        if (isProctitle(t)) titleRec ??= r;
+    }
+  }
+  // Process identity: the SYSCALL record when there is one, else the first record that names a pid
+  // (user-space messages such as USER_LOGIN carry pid/uid/auid/ses and exe in their nested msg).
+  const p = (syscallRec ?? records.find((r) => r.fields.pid !== undefined) ?? first).fields;
+  const process: AuditProcess = {
+    pid: fieldNumber(p.pid),
+    ppid: fieldNumber(p.ppid),
+    uid: fieldNumber(p.uid),
+    euid: fieldNumber(p.euid),
+    auid: fieldNumber(p.auid),
+    gid: fieldNumber(p.gid),
+    ses: fieldNumber(p.ses),
+    tty: p.tty === undefined || p.tty === '(none)' ? null : unquote(p.tty),
+    comm: fieldText(p.comm),
+    exe: fieldText(p.exe),
+    cwd: cwdRec ? fieldText(cwdRec.fields.cwd) : null,
+    argv: execve ? decodeArgv(execve) : [],
+    title: titleRec ? decodeTitle(titleRec.fields.proctitle) : null,
+  };
+
+  let syscall: string | null = null;
+  let args: string[] = NO_ARGS;
+  let success: boolean | null = null;
+  let exit: number | null = null;
+  let keyRaw: string | undefined;
+  if (syscallRec) {
+    const f = syscallRec.fields;
+    const num = Number(f.syscall);
+    syscall = syscallName(f.arch, num) ?? enrichedText(syscallRec, 'SYSCALL') ?? f.syscall ?? null;
+    args = [f.a0, f.a1, f.a2, f.a3].filter((a): a is string => a !== undefined);
+    const ok = f.success === undefined ? undefined : unquote(f.success);
+    success = ok === 'yes' ? true : ok === 'no' ? false : null;
+    exit = f.exit === undefined ? null : toInt(f.exit);
+    keyRaw = f.key;
+  } else {
+    const res = p.res ?? p.result;
+    if (res !== undefined) {
+      const r = fieldText(res);
+      success = r === 'success' || r === '1' || r === 'yes' ? true : r === 'failed' || r === '0' || r === 'no' ? false : null;
+    }
+  }
+  if (keyRaw === undefined) {
+    for (const r of records) {
+      if (r.fields.key !== undefined) {
+        keyRaw = r.fields.key;
+        break;
+      }
+    }
+  }
+  return {
+    id: `${first.stamp}:${first.serial}`,
+    node: first.node,
+    time: stampToIso(first.stamp),
+    serial: first.serial,
+    types,
+    syscall,
+    args,
+    success,
+    exit,
+    key: decodeKey(keyRaw),
+    process,
+    files,
+    socket: sockRec ? decodeSockaddr(sockRec.fields.saddr, syscallRec?.fields.arch) : null,
+  };
+}
+
+function enrichedText(r: AuditRecord, key: string): string | null {
+  const v = r.enriched?.[key];
+  return v === undefined ? null : fieldText(v);
+}
+
+function toInt(raw: string): number | null {
+  const n = Number(raw);
+  return Number.isInteger(n) ? n : null;
+}
+
+function unquote(raw: string): string {
+  return raw.length > 1 && raw.charCodeAt(0) === 34 && raw.charCodeAt(raw.length - 1) === 34 ? raw.slice(1, -1) : raw;
+}

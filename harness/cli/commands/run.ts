@@ -1,0 +1,163 @@
+import path from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { EXIT, EnvironmentError, UsageError } from '../command.js';
+import { loadScenarios } from '../../scenario/loader.js';
+import { checkOverrides, parseSetArgs, resolveInputs } from '../../scenario/inputs.js';
+import type { Scenario } from '../../scenario/types.js';
+import { loadConfig } from '../../config.js';
+import { loadDetectors } from '../../../detectors/registry.js';
+import { createEngine } from '../../../detectors/engine.js';
+import { docker } from '../../host/docker.js';
+import { ensureImages, imageRef } from '../../host/images.js';
+import { runDoctorChecks } from '../../host/doctor.js';
+import { abortOnSignals } from '../../run/interrupt.js';
+import { newRunId, runSuite } from '../../run/suite.js';
+import { writeRunOutputs } from '../../../reports/outputs.js';
+import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
+import { renderJson } from '../../../reports/json.js';
+import { loadReport } from '../../../reports/schema.js';
+import { withBaseline } from '../../../reports/baseline.js';
+import { exitCodeFor } from '../../../reports/exit-code.js';
+
+const usage = `usage: purple run [SCENARIO_ID...] [options]
+
+Runs scenarios (all by default; ids may end in * to select by prefix) in fresh containers,
+collects audit, flow and file telemetry, runs the detectors and writes every report.
+
+options:
+  --set KEY=VALUE         override a scenario input (KEY or SCENARIO_ID.KEY); repeatable
+  --parallel N            scenarios at once (default 4)
+  --repeat N              run each scenario N times and report how often it was detected
+  --out DIR               output folder (default reports/runs/<run id>)
+  --config FILE           trusted_cidrs, standard_users and per-analytic thresholds (YAML or JSON)
+  --scenarios DIR         scenario folder (default: the project's scenarios/)
+  --baseline FILE         compare with a previous report.json: regressions fail the run
+  --update-baseline FILE  write this run's report.json to FILE as the new baseline
+  --quiet                 print one summary line
+  --json                  print report.json on stdout
+
+exit codes: 0 every expectation met and no regression, 1 an expectation failed or a regression,
+            2 usage or configuration error, 3 the environment is not ready (see purple doctor)`;
+
+export const DEFAULT_SCENARIOS_DIR = path.resolve(import.meta.dirname, '../../../../scenarios');
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run scenarios in containers and score the detectors',
+  usage,
+  async run(args) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          set: { type: 'string', multiple: true, default: [] },
+          parallel: { type: 'string', default: '4' },
+          repeat: { type: 'string', default: '1' },
+          out: { type: 'string' },
+          config: { type: 'string' },
+          scenarios: { type: 'string' },
+          baseline: { type: 'string' },
+          'update-baseline': { type: 'string' },
+          quiet: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+        },
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values, positionals } = parsed;
+    const parallel = positiveInt('--parallel', values.parallel!);
+    const repeat = positiveInt('--repeat', values.repeat!);
+
+    const { scenarios: all, errors } = await loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
+    if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+    const selected = select(all, positionals);
+    const overrides = parseSetArgs(values.set!);
+    const overrideErrors = checkOverrides(overrides, selected);
+    if (overrideErrors.length) throw new UsageError(overrideErrors.join('\n'));
+    const planned = selected.map((scenario) => ({ scenario, inputs: resolveInputs(scenario, overrides) }));
+
+    const config = values.config ? loadConfig(values.config) : { shared: { trustedCidrs: [], standardUsers: [] }, overrides: {} };
+    const detectors = await loadDetectors();
+    const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
+    const baseline = values.baseline ? loadReport(values.baseline) : null;
+
+    const failing = (await runDoctorChecks()).filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
+    if (failing.length) {
+      throw new EnvironmentError(
+        `the host is not ready:\n${failing.map((c) => `  ${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('\n')}`,
+      );
+    }
+    const progress = progressPrinter(values.quiet! || values.json!);
+    await ensureImages({ onProgress: (line: string) => progress('images', line) });
+
+    const runId = newRunId();
+    const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
+    const interrupt = abortOnSignals((signal) => process.stderr.write(`\npurple: ${signal}: stopping, cleaning up...\n`));
+    let report;
+    try {
+      report = await runSuite({
+        docker: docker(),
+        scenarios: planned,
+        runId,
+        runDir,
+        parallel,
+        repeat,
+        imageFor: imageRef,
+        shared: config.shared,
+        overrides: config.overrides,
+        thresholds,
+        analytics: new Map(detectors.map((d) => [d.analytic.id, d.analytic.techniques[0]?.id ?? ''])),
+        signal: interrupt.signal,
+        command: ['purple', 'run', ...args].join(' '),
+        progress,
+      });
+    } finally {
+      interrupt.dispose();
+    }
+    if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+    writeRunOutputs(report, runDir);
+    if (values['update-baseline']) {
+      mkdirSync(path.dirname(path.resolve(values['update-baseline'])), { recursive: true });
+      copyFileSync(path.join(runDir, 'report.json'), values['update-baseline']);
+    }
+    if (values.json) process.stdout.write(renderJson(report) + '\n');
+    else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+    else {
+      process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+      process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
+    }
+    if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;
+    return exitCodeFor(report);
+  },
+};
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer (got "${value}")`);
+  return n;
+}
+
+function select(all: Scenario[], wanted: string[]): Scenario[] {
+  if (wanted.length === 0) return all;
+  const chosen: Scenario[] = [];
+  for (const w of wanted) {
+    const matches = w.endsWith('*') ? all.filter((s) => s.id.startsWith(w.slice(0, -1))) : all.filter((s) => s.id === w);
+    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}" (see purple list)`);
+    for (const m of matches) if (!chosen.includes(m)) chosen.push(m);
+  }
+  return chosen;
+}
+
+function progressPrinter(silent: boolean): (scenario: string, message: string) => void {
+  const start = Date.now();
+  return (scenario, message) => {
+    if (silent) return;
+    const elapsed = ((Date.now() - start) / 1000).toFixed(1).padStart(5);
+    process.stderr.write(`[${elapsed}s] ${scenario}: ${message}\n`);
+  };
+}

@@ -1,0 +1,8 @@
+// Public API of the audit parser: record parser -> event assembler -> normalizer, plus streaming helpers.
+export type { AuditEvent, AuditProcess, AuditFile, AuditSocket } from './event.js';
+export { parseRecord, isRecordError, type AuditRecord, type RecordError } from './record.js';
+export { EventAssembler, isSingleRecordType, DEFAULT_WINDOW, MAX_SERIAL_GAP, type AssemblerOptions } from './assembler.js';
+export { normalizeEvent, fieldText, fieldNumber, decodeArgv, decodeSockaddr, decodeTitle, decodeKey, stampToIso } from './normalize.js';
+export { AuditStream, auditEvents, LineSplitter, type AuditStats, type AuditStreamOptions, type MalformedHandler } from './stream.js';
+export { followLines, type FollowOptions } from './follow.js';
+export { syscallName } from './syscalls.js';

@@ -1,0 +1,144 @@
+// The three layers wired together: raw lines -> records -> events -> AuditEvent, with counters.
+import { StringDecoder } from 'node:string_decoder';
+import type { AuditEvent } from './event.js';
+import { EventAssembler } from './assembler.js';
+import { normalizeEvent } from './normalize.js';
+import { isRecordError, parseRecord, type AuditRecord } from './record.js';
+
+export interface AuditStats {
+  lines: number;
+  records: number;
+  events: number;
+  malformed: number;
+  /** Line numbers (1-based) of the first 20 malformed lines. */
+  malformedLines: number[];
+  lostSerials: number;
+  /** Records that arrived after their event had been completed; dropped (additive to the issue's API). */
+  lateRecords: number;
+}
+
+export type MalformedHandler = (lineNo: number, line: string, reason: string) => void;
+
+export interface AuditStreamOptions {
+  /** In-flight events (default 256). */
+  window?: number;
+  onMalformed?: MalformedHandler;
+}
+
+const MAX_MALFORMED_LINES = 20;
+const NO_EVENTS: AuditEvent[] = [];
+
+/** Push-based and synchronous: feed raw lines, get completed events back. */
+export class AuditStream {
+  readonly stats: AuditStats = {
+    lines: 0,
+    records: 0,
+    events: 0,
+    malformed: 0,
+    malformedLines: [],
+    lostSerials: 0,
+    lateRecords: 0,
+  };
+  private readonly assembler: EventAssembler;
+  private readonly onMalformed: MalformedHandler | undefined;
+
+  constructor(options: AuditStreamOptions = {}) {
+    this.assembler = new EventAssembler({ window: options.window });
+    this.onMalformed = options.onMalformed;
+  }
+
+  /** One raw line (a trailing `\r` or `\n` is ignored). Returns the events this line completed. */
+  push(line: string): AuditEvent[] {
+    const stats = this.stats;
+    const lineNo = ++stats.lines;
+    let end = line.length;
+    while (end > 0 && (line.charCodeAt(end - 1) === 10 || line.charCodeAt(end - 1) === 13)) end--;
+    if (end !== line.length) line = line.slice(0, end);
+    if (isBlank(line)) return NO_EVENTS;
+    const parsed = parseRecord(line);
+    if (isRecordError(parsed)) {
+      stats.malformed++;
+      if (stats.malformedLines.length < MAX_MALFORMED_LINES) stats.malformedLines.push(lineNo);
+      this.onMalformed?.(lineNo, line, parsed.error);
+      return NO_EVENTS;
+    }
+    stats.records++;
+    return this.finish(this.assembler.add(parsed));
+  }
+
+  /** Emits events that have sat in flight with no new record for `idleMs` (for live tails that may go quiet). */
+  flushIdle(idleMs = 1000): AuditEvent[] {
+    return this.finish(this.assembler.flushIdle(idleMs));
+  }
+
+  /** Flushes everything still in flight. */
+  end(): AuditEvent[] {
+    return this.finish(this.assembler.flush());
+  }
+
+  private finish(groups: AuditRecord[][]): AuditEvent[] {
+    const a = this.assembler;
+    this.stats.lostSerials = a.lostSerials;
+    this.stats.lateRecords = a.lateRecords;
+    if (groups.length === 0) return NO_EVENTS;
+    const events = groups.map(normalizeEvent);
+    this.stats.events += events.length;
+    return events;
+  }
+}
+
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** Splits a chunked byte or text stream into lines (UTF-8, `\n` separated; a final unterminated line counts). */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+
+  /** Complete lines in this chunk, without their newline. */
+  write(chunk: Buffer | string): string[] {
+    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    const lines = text.split('\n');
+    this.partial = lines.pop()!;
+    return lines;
+  }
+
+  end(): string[] {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    return rest.length > 0 ? [rest] : [];
+  }
+}
+
+function isByteStream(source: unknown): source is NodeJS.ReadableStream {
+  return typeof (source as NodeJS.ReadableStream).pipe === 'function';
+}
+
+/**
+ * Async events from a byte/text stream (chunks split into lines) or from an async iterable of lines
+ * (such as followLines). The returned iterator exposes the live `stats`.
+ */
+export function auditEvents(
+  source: NodeJS.ReadableStream | AsyncIterable<string>,
+  options: { window?: number; onMalformed?: MalformedHandler } = {},
+): AsyncIterableIterator<AuditEvent> & { stats: AuditStats } {
+  const stream = new AuditStream(options);
+  async function* generate(): AsyncGenerator<AuditEvent> {
+    if (isByteStream(source)) {
+      const splitter = new LineSplitter();
+      for await (const chunk of source as AsyncIterable<Buffer | string>) {
+        for (const line of splitter.write(chunk)) yield* stream.push(line);
+      }
+      for (const line of splitter.end()) yield* stream.push(line);
+    } else {
+      for await (const line of source) yield* stream.push(line);
+    }
+    yield* stream.end();
+  }
+  return Object.assign(generate(), { stats: stream.stats });
+}

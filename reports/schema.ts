@@ -24,7 +24,7 @@ let validator: ValidateFunction | undefined;
 function compile(): ValidateFunction {
   if (validator) return validator;
   const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, 'utf8'));
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   ajv.addFormat('date-time', { type: 'string', validate: (s: string) => ISO_TIME.test(s) && !Number.isNaN(Date.parse(s)) });
   validator = ajv.compile(schema);
   return validator;

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { reportCommand } from './report.js';
 
 // Each command registers itself by being listed here, one import per module.
-export const commands: Command[] = [];
+export const commands: Command[] = [reportCommand];

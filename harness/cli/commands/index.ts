@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { reportCommand } from './report.js';
+import { eventsCommand } from './events.js';
 
 // Each command registers itself by being listed here, one import per module.
-export const commands: Command[] = [reportCommand];
+export const commands: Command[] = [reportCommand, eventsCommand];

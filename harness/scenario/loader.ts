@@ -9,6 +9,7 @@ import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Docum
 import { loadCatalog, type AnalyticRef } from '../attack/catalog.js';
 import type { Expectation } from '../run/results.js';
 import { parseSize } from '../../detectors/lib/units.js';
+import { ARCHIVE_FORMATS } from '../telemetry/content.js';
 import { convertInput, interpolate, templateNames } from './inputs.js';
 import {
   ROLES,
@@ -534,9 +535,8 @@ interface CheckContext {
   checkTemplates: (at: FieldPath, value: unknown) => void;
 }
 
-const KNOWN_FORMATS = new Set([
-  'none', 'archive', 'gzip', 'bzip2', 'xz', 'zstd', 'zip', '7z', 'rar', 'lz4', 'lzma', 'lzip', 'compress', 'zlib', 'tar', 'cpio', 'elf', 'pdf', 'png', 'jpeg', 'script',
-]);
+/** Formats a file check can name: what content.ts's detectFormat() returns, plus "none" and "archive". */
+const KNOWN_FORMATS = new Set(['none', 'archive', ...ARCHIVE_FORMATS, 'elf', 'pe', 'pdf', 'png', 'jpeg', 'script']);
 
 function checkTelemetry(raw: unknown, at: FieldPath, c: CheckContext): TelemetryCheckSpec | null {
   if (!isObject(raw)) return null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { RunReport } from '../harness/run/results.js';
+import { jsonErrorLocation } from './json-position.js';
 
 export const REPORT_SCHEMA_PATH = fileURLToPath(new URL('../../reports/report.schema.json', import.meta.url));
 
@@ -85,23 +86,11 @@ export function loadReport(file: string): RunReport {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    throw new ReportFileError(`${target}${jsonErrorLocation(text, (err as Error).message)}: not valid JSON: ${(err as Error).message}`);
+    throw new ReportFileError(`${target}${jsonErrorLocation(text)}: not valid JSON: ${(err as Error).message}`);
   }
   const errors = validateReport(obj);
   if (errors.length) {
     throw new ReportFileError(`${target}: not a valid purple report (schema ${path.relative(process.cwd(), REPORT_SCHEMA_PATH) || REPORT_SCHEMA_PATH}):\n${formatSchemaErrors(errors)}`);
   }
   return obj as RunReport;
-}
-
-/** ":LINE:COLUMN" from JSON.parse's "at position N" (or "line L column C") message, "" when absent. */
-function jsonErrorLocation(text: string, message: string): string {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return `:${lc[1]}:${lc[2]}`;
-  const pos = /position (\d+)/.exec(message);
-  if (!pos) return '';
-  const before = text.slice(0, Number(pos[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `:${line}:${column}`;
 }

@@ -27,7 +27,7 @@ export interface TerminalOptions {
 const OUTCOME_STYLE: Record<Outcome, Style> = { met: 'green', failed: 'red', incomplete: 'yellow', error: 'magenta' };
 
 export function renderTerminal(report: RunReport, options: TerminalOptions): string {
-  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
   const groups = groupScenarios(report);
   const out: string[] = [];
 
@@ -95,7 +95,7 @@ export function renderTerminal(report: RunReport, options: TerminalOptions): str
 
 /** The one-line summary: `--quiet` prints only this. */
 export function renderQuiet(report: RunReport, options: TerminalOptions = { color: false }): string {
-  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  const paint = (style: Style, text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
   const t = totals(groupScenarios(report));
   const regressions = report.baseline?.regressions.length ?? 0;
   const code = exitCodeFor(report);

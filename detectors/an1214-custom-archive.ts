@@ -1,0 +1,238 @@
+// AN1214 (T1560.003 Archive via Custom Method): an interpreter's process tree writes a high-entropy file with no
+// standard compression header into a temporary or user directory.
+import { analytic } from '../harness/attack/catalog.js';
+import type { AuditEvent } from '../harness/audit/event.js';
+import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
+import type { Alert, Detector, DetectorInstance } from './types.js';
+import { register } from './registry.js';
+import { attackFields } from './lib/alert.js';
+import { INTERPRETER_RE, createdFiles, itemHost, timeMs } from './lib/audit-facts.js';
+import { BoundedMap } from './lib/bounded.js';
+import { configurer, field } from './lib/fields.js';
+import { HostPathMap } from './lib/host-path-map.js';
+import { DirectorySet, NameSet } from './lib/paths.js';
+import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
+import { scriptPath, xorLine } from './lib/scripts.js';
+import { formatSize } from './lib/units.js';
+
+export interface An1214Config {
+  /** Directories watched for archive-like output (globs: `*` is one path segment). */
+  ArchivePaths: string[];
+  /** Bits per byte at or above which headerless content counts as compressed or encrypted. */
+  EntropyThreshold: number;
+  /** Script paths or program names known to use custom compression (globs; a bare name matches a base name). */
+  ScriptAllowlist: string[];
+  /** Extra: smaller files are ignored (entropy of a few hundred bytes cannot reach 8 bits/byte). */
+  MinFileSizeBytes: number;
+  /** Extra: how long a file creation waits for its content before it is dropped as "no content". */
+  ContentWaitSeconds: number;
+}
+
+/** Standard archivers and encryptors: their output is T1560.001, not a custom method. */
+const STANDARD_ARCHIVERS = new NameSet([
+  'tar', 'gtar', 'bsdtar', 'gzip', 'pigz', 'gunzip', 'bzip2', 'pbzip2', 'xz', 'unxz', 'zstd', 'pzstd', 'lz4', 'lzma',
+  'lzip', 'zip', 'unzip', '7z', '7za', '7zr', 'rar', 'unrar', 'cpio', 'pax', 'gpg', 'gpg2', 'openssl', 'age',
+]);
+
+const DEDUPE_MS = 86_400_000;
+const CAP = 10_000;
+
+const defaults: An1214Config = {
+  ArchivePaths: ['/tmp', '/var/tmp', '/dev/shm', '/home/*', '/root'],
+  EntropyThreshold: 7.5,
+  ScriptAllowlist: [],
+  MinFileSizeBytes: 1024,
+  ContentWaitSeconds: 600,
+};
+
+const configure = configurer<An1214Config>(defaults, {
+  ArchivePaths: field.strings((s) => {
+    if (!s.startsWith('/')) throw new Error(`"${s}" is not an absolute path`);
+  }),
+  EntropyThreshold: field.number(0, 8),
+  ScriptAllowlist: field.strings(),
+  MinFileSizeBytes: field.size(),
+  ContentWaitSeconds: field.duration(),
+});
+
+interface Creation {
+  path: string;
+  host: string | null;
+  firstMs: number;
+  firstTime: string;
+  event: AuditEvent;
+  eventIds: string[];
+  actor: ProcessInfo;
+  interpreter: ProcessInfo;
+  chain: ProcessInfo[];
+  script: string | null;
+}
+
+class An1214 implements DetectorInstance {
+  private readonly procs = new ProcessTable();
+  private readonly dirs: DirectorySet;
+  private readonly allow: NameSet;
+  private readonly pending: HostPathMap<Creation>;
+  private readonly contents: HostPathMap<FileArtifact>;
+  private readonly alerted = new BoundedMap<string, true>(DEDUPE_MS, CAP);
+  private readonly counts = {
+    creationsInArchivePaths: 0,
+    candidates: 0,
+    skippedNoInterpreter: 0,
+    skippedStandardArchiver: 0,
+    skippedAllowlisted: 0,
+    standardHeader: 0,
+    lowEntropy: 0,
+    tooSmall: 0,
+    noContent: 0,
+    alerts: 0,
+  };
+
+  constructor(private readonly config: An1214Config) {
+    const waitMs = config.ContentWaitSeconds * 1000;
+    this.dirs = new DirectorySet(config.ArchivePaths);
+    this.allow = new NameSet(config.ScriptAllowlist);
+    this.pending = new HostPathMap(waitMs, CAP, () => this.counts.noContent++);
+    this.contents = new HostPathMap(waitMs, CAP);
+  }
+
+  push(item: TelemetryItem): Alert[] {
+    if (item.kind === 'audit') return this.onAudit(item.event, itemHost(item));
+    if (item.kind === 'artifact') return this.onArtifact(item.artifact);
+    return [];
+  }
+
+  private onAudit(ev: AuditEvent, host: string | null): Alert[] {
+    const at = timeMs(ev.time);
+    const actor = this.procs.observe(ev, host, at);
+    this.pending.expire(at);
+    this.contents.expire(at);
+    if (!actor) return [];
+    const alerts: Alert[] = [];
+    for (const path of createdFiles(ev)) {
+      if (!this.dirs.containing(path)) continue;
+      this.counts.creationsInArchivePaths++;
+      const creation = this.candidate(ev, host, path, actor, at);
+      if (!creation) continue;
+      const content = this.contents.find(host, path);
+      if (content && timeMs(content.time) >= at - 2000) alerts.push(...this.decide(creation, content));
+      else this.pending.set(host, path, creation, at);
+    }
+    return alerts;
+  }
+
+  private candidate(ev: AuditEvent, host: string | null, path: string, actor: ProcessInfo, at: number): Creation | null {
+    if (this.alerted.has(`${host ?? ''}|${path}`)) return null;
+    if (STANDARD_ARCHIVERS.has(programName(actor))) {
+      this.counts.skippedStandardArchiver++;
+      return null;
+    }
+    const chain = this.procs.chain(host, actor.pid);
+    const interpreter = chain.find((p) => INTERPRETER_RE.test(programName(p)));
+    if (!interpreter) {
+      this.counts.skippedNoInterpreter++;
+      return null;
+    }
+    const upToInterpreter = chain.slice(0, chain.indexOf(interpreter) + 1);
+    const scripts = upToInterpreter.map(scriptPath);
+    if (upToInterpreter.some((p) => this.allow.has(p.exe)) || scripts.some((s) => this.allow.has(s))) {
+      this.counts.skippedAllowlisted++;
+      return null;
+    }
+    this.counts.candidates++;
+    const previous = this.pending.find(host, path);
+    return {
+      path,
+      host,
+      firstMs: previous?.firstMs ?? at,
+      firstTime: previous?.firstTime ?? ev.time,
+      event: ev,
+      eventIds: [...new Set([...(previous?.eventIds ?? []), ev.id])].slice(-5),
+      actor,
+      interpreter,
+      chain,
+      script: scriptPath(interpreter),
+    };
+  }
+
+  private onArtifact(artifact: FileArtifact): Alert[] {
+    const host = artifact.host ?? null;
+    const at = timeMs(artifact.time);
+    this.contents.set(host, artifact.path, artifact, at);
+    const alerts: Alert[] = [];
+    for (const creation of this.pending.take(host, artifact.path)) alerts.push(...this.decide(creation, artifact));
+    this.pending.expire(at);
+    return alerts;
+  }
+
+  private decide(c: Creation, content: FileArtifact): Alert[] {
+    if (content.size < this.config.MinFileSizeBytes) {
+      this.counts.tooSmall++;
+      return [];
+    }
+    if (content.format !== null) {
+      // Any recognised header (gzip, zip, png, ELF...) means the content is not a custom format.
+      this.counts.standardHeader++;
+      return [];
+    }
+    if (content.entropy < this.config.EntropyThreshold) {
+      this.counts.lowEntropy++;
+      return [];
+    }
+    const dedupeKey = `${c.host ?? ''}|${c.path}`;
+    if (this.alerted.has(dedupeKey)) return [];
+    this.alerted.set(dedupeKey, true, timeMs(content.time));
+    this.counts.alerts++;
+
+    const scriptContent = c.script ? this.contents.find(c.host, c.script) : undefined;
+    const xor = scriptContent?.text ? xorLine(scriptContent.text) : null;
+    const direct = c.actor.pid === c.interpreter.pid;
+    const confidence = xor ? 'high' : direct ? 'medium' : 'low';
+    const what = `${formatSize(content.size)}, entropy ${content.entropy.toFixed(2)} bits/byte, no compression header`;
+    const via = c.script ? ` (script ${c.script}${xor ? ', uses XOR' : ''})` : '';
+    const artifacts = [content];
+    if (scriptContent) artifacts.push({ ...scriptContent, text: scriptContent.text?.slice(0, 2000) ?? '' });
+    const alert: Alert = {
+      ...attackFields(detector.analytic),
+      firstTime: c.firstTime,
+      time: content.time > c.event.time ? content.time : c.event.time,
+      host: c.host,
+      summary: `${describeProcess(c.actor)} wrote ${c.path}: ${what}${via}`,
+      confidence,
+      evidence: {
+        eventIds: [...new Set([c.interpreter.execId, ...c.eventIds].filter((x): x is string => !!x))],
+        processChain: chainLinks(c.chain),
+        artifacts,
+        facts: {
+          path: c.path,
+          archivePath: this.dirs.containing(c.path),
+          sizeBytes: content.size,
+          entropy: Number(content.entropy.toFixed(4)),
+          header: content.header,
+          interpreter: programName(c.interpreter),
+          interpreterIsWriter: direct,
+          script: c.script,
+          scriptXor: xor,
+          entropyThreshold: this.config.EntropyThreshold,
+        },
+      },
+    };
+    return [alert];
+  }
+
+  flush(): Alert[] {
+    this.pending.drain(() => this.counts.noContent++);
+    return [];
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counts, processes: this.procs.size };
+  }
+}
+
+export const detector: Detector<An1214Config> = register({
+  analytic: analytic('AN1214'),
+  defaults,
+  configure: (overrides) => configure(overrides),
+  create: (config) => new An1214(config),
+});

@@ -1,0 +1,266 @@
+// AN1529 (T1027.001 Binary Padding): a large binary created by one user is executed or opened by a different,
+// non-standard user within a time window.
+import { analytic } from '../harness/attack/catalog.js';
+import type { AuditEvent } from '../harness/audit/event.js';
+import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
+import type { Alert, Detector, DetectorInstance, SharedConfig } from './types.js';
+import { register } from './registry.js';
+import { attackFields } from './lib/alert.js';
+import { createdFileItems, executedPaths, isSuccessfulExec, itemHost, openedFile, timeMs } from './lib/audit-facts.js';
+import { BoundedMap } from './lib/bounded.js';
+import { ConfigFieldError, configurer, field } from './lib/fields.js';
+import { HostPathMap } from './lib/host-path-map.js';
+import { NameSet } from './lib/paths.js';
+import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
+import { formatDuration, formatSize } from './lib/units.js';
+import { resolveUsers } from './lib/users.js';
+
+export interface UserContext {
+  /** Users (names or uids) expected to run or read anything; SharedConfig.standardUsers are added. */
+  users: string[];
+  /** Programs (names or globs) of known deployers: binaries they create or touch are expected. */
+  deployers: string[];
+}
+
+export interface An1529Config {
+  FileSizeThresholdMB: number;
+  UserContext: UserContext;
+  /** Seconds between creation and use (a number, or "24h"). */
+  TimeWindow: number;
+  /** Extra: how long a use waits for the file's content (size, format) before it is dropped as "no content". */
+  ContentWaitSeconds: number;
+}
+
+const CAP = 20_000;
+const MB = 1024 * 1024;
+
+const defaults: An1529Config = {
+  FileSizeThresholdMB: 10,
+  UserContext: {
+    users: ['root'],
+    deployers: [
+      'dpkg', 'dpkg-deb', 'apt', 'apt-get', 'aptitude', 'unattended-upgr*', 'rpm', 'dnf', 'yum', 'zypper', 'apk',
+      'pip', 'pip3*', 'npm', 'yarn', 'pnpm', 'gem', 'cargo', 'snapd', 'flatpak', 'ansible*', 'salt-*', 'puppet',
+      'chef-client', 'Runner.Worker', 'gitlab-runner', 'buildkite-agent', 'jenkins*',
+    ],
+  },
+  TimeWindow: 86_400,
+  ContentWaitSeconds: 600,
+};
+
+const parseUserContext = (v: unknown): UserContext => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new Error('expected a mapping with "users" and/or "deployers" lists');
+  }
+  const out = { ...defaults.UserContext };
+  for (const [k, val] of Object.entries(v)) {
+    if (k !== 'users' && k !== 'deployers') throw new ConfigFieldError(`UserContext.${k}`, 'unknown key; known: users, deployers');
+    try {
+      out[k] = field.strings()(val);
+    } catch (err) {
+      throw new ConfigFieldError(`UserContext.${k}`, (err as Error).message);
+    }
+  }
+  return out;
+};
+
+const configure = configurer<An1529Config>(defaults, {
+  FileSizeThresholdMB: field.number(0, 1_000_000),
+  UserContext: parseUserContext,
+  TimeWindow: field.duration(),
+  ContentWaitSeconds: field.duration(),
+});
+
+interface Creation {
+  path: string;
+  host: string | null;
+  uid: number | null;
+  ms: number;
+  time: string;
+  eventId: string;
+  creator: ProcessInfo;
+  byDeployer: boolean;
+}
+
+interface Use {
+  creation: Creation;
+  kind: 'executed' | 'opened';
+  ms: number;
+  time: string;
+  eventId: string;
+  chain: ProcessInfo[];
+}
+
+class An1529 implements DetectorInstance {
+  private readonly procs = new ProcessTable();
+  private readonly standard: Set<number>;
+  private readonly deployers: NameSet;
+  private readonly windowMs: number;
+  private readonly created: HostPathMap<Creation>;
+  private readonly contents: HostPathMap<FileArtifact>;
+  private readonly pendingUses: HostPathMap<Use[]>;
+  private readonly alerted = new BoundedMap<string, true>(86_400_000, CAP);
+  private readonly counts = {
+    creations: 0,
+    uses: 0,
+    sameUser: 0,
+    standardUser: 0,
+    deployer: 0,
+    outsideWindow: 0,
+    small: 0,
+    notBinary: 0,
+    noContent: 0,
+    unresolvedUsers: 0,
+    alerts: 0,
+  };
+
+  constructor(
+    private readonly config: An1529Config,
+    shared: SharedConfig,
+  ) {
+    const users = resolveUsers([...config.UserContext.users, ...shared.standardUsers]);
+    this.standard = users.uids;
+    this.counts.unresolvedUsers = users.unresolved.length;
+    this.deployers = new NameSet(config.UserContext.deployers);
+    this.windowMs = config.TimeWindow * 1000;
+    this.created = new HostPathMap(this.windowMs, CAP);
+    this.contents = new HostPathMap(this.windowMs, CAP);
+    this.pendingUses = new HostPathMap(config.ContentWaitSeconds * 1000, CAP, (uses) => {
+      this.counts.noContent += uses.length;
+    });
+  }
+
+  push(item: TelemetryItem): Alert[] {
+    if (item.kind === 'audit') return this.onAudit(item.event, itemHost(item));
+    if (item.kind === 'artifact') return this.onArtifact(item.artifact);
+    return [];
+  }
+
+  private onAudit(ev: AuditEvent, host: string | null): Alert[] {
+    const at = timeMs(ev.time);
+    const actor = this.procs.observe(ev, host, at);
+    this.created.expire(at);
+    this.contents.expire(at);
+    this.pendingUses.expire(at);
+    if (!actor) return [];
+    const chain = this.procs.chain(host, actor.pid);
+    for (const { path, isNew } of createdFileItems(ev)) {
+      const previous = this.created.find(host, path);
+      // Re-opening an existing file with O_CREAT does not make the opener its creator.
+      if (previous && !isNew) continue;
+      this.counts.creations++;
+      this.created.set(host, path, {
+        path,
+        host,
+        uid: ev.process.uid,
+        ms: at,
+        time: ev.time,
+        eventId: ev.id,
+        creator: actor,
+        byDeployer: chain.some((p) => this.deployers.has(programName(p))),
+      }, at);
+    }
+    const used: { path: string; kind: Use['kind'] }[] = [];
+    if (isSuccessfulExec(ev)) used.push(...executedPaths(ev).map((path) => ({ path, kind: 'executed' as const })));
+    const opened = openedFile(ev);
+    if (opened) used.push({ path: opened.path, kind: 'opened' });
+    const alerts: Alert[] = [];
+    for (const { path, kind } of used) {
+      const creation = this.created.find(host, path);
+      if (!creation) continue;
+      const use: Use = { creation, kind, ms: at, time: ev.time, eventId: ev.id, chain };
+      if (!this.suspicious(use, ev.process.uid)) continue;
+      const content = this.contents.find(host, path);
+      if (content) alerts.push(...this.decide(use, content));
+      else {
+        const waiting = this.pendingUses.find(host, path) ?? [];
+        this.pendingUses.set(host, path, [...waiting, use].slice(-16), at);
+      }
+      break; // exe and PATH name are the same file
+    }
+    return alerts;
+  }
+
+  /** Who used it and when: everything but the content. */
+  private suspicious(use: Use, uid: number | null): boolean {
+    this.counts.uses++;
+    const c = use.creation;
+    if (uid === c.uid) return void this.counts.sameUser++, false;
+    if (uid !== null && this.standard.has(uid)) return void this.counts.standardUser++, false;
+    if (c.byDeployer || use.chain.some((p) => this.deployers.has(programName(p)))) return void this.counts.deployer++, false;
+    if (use.ms - c.ms > this.windowMs) return void this.counts.outsideWindow++, false;
+    return true;
+  }
+
+  private onArtifact(artifact: FileArtifact): Alert[] {
+    const host = artifact.host ?? null;
+    const at = timeMs(artifact.time);
+    this.contents.set(host, artifact.path, artifact, at);
+    const alerts: Alert[] = [];
+    for (const uses of this.pendingUses.take(host, artifact.path)) {
+      for (const use of uses) alerts.push(...this.decide(use, artifact));
+    }
+    return alerts;
+  }
+
+  private decide(use: Use, content: FileArtifact): Alert[] {
+    const threshold = this.config.FileSizeThresholdMB * MB;
+    if (content.size < threshold) return void this.counts.small++, [];
+    const executableMode = content.mode !== null && (parseInt(content.mode, 8) & 0o111) !== 0;
+    const binary = content.format === 'elf' || content.format === 'pe' || executableMode;
+    if (!binary) return void this.counts.notBinary++, [];
+    const user = use.chain[0]?.uid ?? null;
+    const c = use.creation;
+    const key = `${c.host ?? ''}|${c.path}|${user}|${use.kind}`;
+    if (this.alerted.has(key)) return [];
+    this.alerted.set(key, true, use.ms);
+    this.counts.alerts++;
+    const actor = use.chain[0];
+    const what = `${formatSize(content.size)} ${content.format === 'elf' ? 'ELF' : content.format ?? 'executable'}`;
+    return [
+      {
+        ...attackFields(detector.analytic),
+        firstTime: c.time,
+        time: use.time,
+        host: c.host,
+        summary:
+          `${c.path} (${what}, created by uid ${c.uid ?? '?'}) ${use.kind} by ` +
+          `${actor ? describeProcess(actor) : `uid ${user ?? '?'}`} ${formatDuration(use.ms - c.ms)} after creation`,
+        confidence: use.kind === 'executed' && content.format === 'elf' ? 'high' : 'medium',
+        evidence: {
+          eventIds: [c.eventId, use.eventId],
+          processChain: chainLinks(use.chain),
+          artifacts: [content],
+          facts: {
+            path: c.path,
+            sizeBytes: content.size,
+            format: content.format,
+            mode: content.mode,
+            creatorUid: c.uid,
+            creator: describeProcess(c.creator),
+            userUid: user,
+            use: use.kind,
+            secondsAfterCreation: Math.round((use.ms - c.ms) / 1000),
+            thresholdMB: this.config.FileSizeThresholdMB,
+          },
+        },
+      },
+    ];
+  }
+
+  flush(): Alert[] {
+    this.pendingUses.drain((uses) => (this.counts.noContent += uses.length));
+    return [];
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counts, processes: this.procs.size };
+  }
+}
+
+export const detector: Detector<An1529Config> = register({
+  analytic: analytic('AN1529'),
+  defaults,
+  configure: (overrides) => configure(overrides),
+  create: (config, shared) => new An1529(config, shared),
+});

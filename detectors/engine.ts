@@ -1,0 +1,138 @@
+// The detection engine: every registered detector, configured from the shared settings and per-analytic overrides,
+// fed one telemetry item at a time. The same engine runs live (the runner) and over recorded logs (purple replay).
+import type { TelemetryItem } from '../harness/telemetry/types.js';
+import type { Alert, DetectorInstance, SharedConfig } from './types.js';
+import { loadDetectors, type AnyDetector } from './registry.js';
+import { ConfigFieldError } from './lib/fields.js';
+
+/** Every detector module in this folder, loaded once when the engine module is first imported. */
+export const detectors: readonly AnyDetector[] = await loadDetectors();
+
+export interface EngineOptions {
+  shared: SharedConfig;
+  /** Per analytic: threshold overrides, plus `enabled: false` to switch the analytic off. */
+  overrides?: Record<string, Record<string, unknown>>;
+  /** Only these analytics (ids) run; the others are disabled. */
+  only?: string[];
+}
+
+export interface EngineStats {
+  items: { audit: number; flow: number; artifact: number };
+  alerts: number;
+  enabled: string[];
+  disabled: string[];
+  /** Per analytic: the detector's own counters (candidates, dropped for lack of content...). */
+  detectors: Record<string, Record<string, number>>;
+  /** Detector exceptions (the item is skipped for that detector; the stream goes on). */
+  errors: { analytic: string; count: number; first: string }[];
+}
+
+export interface Engine {
+  push(item: TelemetryItem): Alert[];
+  flush(): Alert[];
+  stats(): EngineStats;
+  /** The thresholds in force, per enabled analytic. */
+  thresholds(): Record<string, Record<string, unknown>>;
+}
+
+export class EngineConfigError extends Error {}
+
+/** Split `enabled` from the thresholds of one analytic's overrides. */
+export function splitEnabled(overrides: Record<string, unknown> | undefined): { enabled: boolean; thresholds: Record<string, unknown> } {
+  const { enabled, ...thresholds } = overrides ?? {};
+  if (enabled !== undefined && typeof enabled !== 'boolean') throw new ConfigFieldError('enabled', 'expected true or false');
+  return { enabled: enabled !== false, thresholds };
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const overrides = options.overrides ?? {};
+  const known = new Set(detectors.map((d) => d.analytic.id));
+  for (const id of [...Object.keys(overrides), ...(options.only ?? [])]) {
+    if (!known.has(id)) throw new EngineConfigError(`unknown analytic ${id}; known: ${[...known].join(', ')}`);
+  }
+  const running: { id: string; instance: DetectorInstance; config: Record<string, unknown> }[] = [];
+  const disabled: string[] = [];
+  for (const d of detectors) {
+    const id = d.analytic.id;
+    let split: ReturnType<typeof splitEnabled>;
+    let config: Record<string, unknown>;
+    try {
+      split = splitEnabled(overrides[id]);
+      config = d.configure(split.thresholds, options.shared);
+    } catch (err) {
+      throw new EngineConfigError(`analytics.${id}.${(err as Error).message}`);
+    }
+    if (!split.enabled || (options.only && !options.only.includes(id))) {
+      disabled.push(id);
+      continue;
+    }
+    running.push({ id, instance: d.create(config, options.shared), config });
+  }
+
+  const items = { audit: 0, flow: 0, artifact: 0 };
+  const errors = new Map<string, { count: number; first: string }>();
+  let alerts = 0;
+  const guarded = (id: string, f: () => Alert[]): Alert[] => {
+    try {
+      return f();
+    } catch (err) {
+      const e = errors.get(id);
+      if (e) e.count++;
+      else errors.set(id, { count: 1, first: (err as Error).stack ?? String(err) });
+      return [];
+    }
+  };
+  const collect = (f: (r: (typeof running)[number]) => Alert[]): Alert[] => {
+    const out: Alert[] = [];
+    for (const r of running) out.push(...guarded(r.id, () => f(r)));
+    alerts += out.length;
+    return out;
+  };
+
+  return {
+    push(item) {
+      items[item.kind]++;
+      return collect((r) => r.instance.push(item));
+    },
+    flush() {
+      return collect((r) => r.instance.flush());
+    },
+    stats() {
+      return {
+        items: { ...items },
+        alerts,
+        enabled: running.map((r) => r.id),
+        disabled,
+        detectors: Object.fromEntries(running.map((r) => [r.id, r.instance.stats()])),
+        errors: [...errors].map(([analytic, e]) => ({ analytic, ...e })),
+      };
+    },
+    thresholds() {
+      return Object.fromEntries(running.map((r) => [r.id, structuredClone(r.config)]));
+    },
+  };
+}
+
+/** When an item happened, for ordering. */
+export function itemTime(item: TelemetryItem): string {
+  return item.kind === 'audit' ? item.event.time : item.kind === 'flow' ? item.flow.time : item.artifact.time;
+}
+
+/**
+ * Merge time-ordered sources (audit events, flows, artifacts) into one stream ordered by time. Each source is read
+ * one item ahead, so memory stays at one item per source. Ties keep the order of the sources.
+ */
+export async function* mergeByTime(...sources: AsyncIterable<TelemetryItem>[]): AsyncGenerator<TelemetryItem> {
+  const its = sources.map((s) => s[Symbol.asyncIterator]());
+  const heads: (TelemetryItem | undefined)[] = await Promise.all(its.map(async (it) => (await it.next()).value));
+  const keys = heads.map((h) => (h ? Date.parse(itemTime(h)) || 0 : Infinity));
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) if (heads[i] && (best < 0 || keys[i]! < keys[best]!)) best = i;
+    if (best < 0) return;
+    yield heads[best]!;
+    const next = await its[best]!.next();
+    heads[best] = next.done ? undefined : next.value;
+    keys[best] = heads[best] ? Date.parse(itemTime(heads[best]!)) || 0 : Infinity;
+  }
+}

@@ -194,7 +194,7 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
         const f = r.fields;
         files.push({
           name: fieldText(f.name),
-          nametype: f.nametype ?? null,
+          nametype: f.nametype ?? f.objtype ?? null, // objtype= on kernels before 3.x renamed it
           mode: f.mode ?? null,
           inode: fieldNumber(f.inode),
           ouid: fieldNumber(f.ouid),
@@ -219,7 +219,7 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
     tty: p.tty === undefined || p.tty === '(none)' ? null : unquote(p.tty),
     comm: fieldText(p.comm),
     exe: fieldText(p.exe),
-    cwd: cwdRec ? fieldText(cwdRec.fields.cwd) : null,
+    cwd: fieldText(cwdRec ? cwdRec.fields.cwd : p.cwd), // user-space USER_CMD carries cwd= itself
     argv: execve ? decodeArgv(execve) : [],
     title: titleRec ? decodeTitle(titleRec.fields.proctitle) : null,
   };

@@ -36,6 +36,8 @@ th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical
 th { background: #eef1f4; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre, code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+td code { word-break: break-all; }
+.output-label { margin: 8px 0 0; font-size: 12px; color: #57606a; }
 pre { background: #f3f4f6; border: 1px solid #d0d7de; padding: 6px 8px; white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: 600; border: 1px solid; }
 .met { background: #dafbe1; color: #116329; border-color: #4ac26b; }
@@ -248,7 +250,7 @@ function runDetails(run: ScenarioResult, expectations: ExpectationGroup[], repea
     ? table(['Analytic', 'Verdict', 'Reason', 'Failed layer', 'Latency'], run.verdicts.map((v) => [h(v.analytic), h(verdictLabel(v.verdict)), h(v.reason), h(v.failedLayer ?? '—'), h(v.latencyMs === null ? '—' : formatMs(v.latencyMs))]))
     : '';
   const steps = table(
-    ['Step', 'Command', 'Where', 'Launch', 'Started', 'Finished', 'Exit', 'Output (tail)'],
+    ['Step', 'Command', 'Where', 'Launch', 'Started', 'Finished', 'Exit'],
     run.steps.map((s) => [
       h(s.name),
       s.command ? `<code>${h(s.command)}</code>` : '<span class="muted">—</span>',
@@ -257,9 +259,14 @@ function runDetails(run: ScenarioResult, expectations: ExpectationGroup[], repea
       h(s.started),
       h(s.finished),
       `${s.exitCode === null ? '—' : s.exitCode}${s.timedOut ? ' <strong>timed out</strong>' : ''}`,
-      (s.stdoutTail ? `<pre>${h(s.stdoutTail)}</pre>` : '') + (s.stderrTail ? `<pre class="stderr">${h(s.stderrTail)}</pre>` : ''),
     ]),
   );
+  const outputs = run.steps
+    .flatMap((s) => [
+      s.stdoutTail ? `<p class="output-label">stdout of ${h(s.name)} (tail)</p><pre>${h(s.stdoutTail)}</pre>` : '',
+      s.stderrTail ? `<p class="output-label">stderr of ${h(s.name)} (tail)</p><pre class="stderr">${h(s.stderrTail)}</pre>` : '',
+    ])
+    .join('');
   const t = run.telemetry;
   const telemetry =
     `<p>${t.auditEvents} audit events, ${t.flows} flows, ${t.artifacts} artifacts, ${t.lostEvents} lost; collection ${t.complete ? 'complete' : '<strong>incomplete</strong>'}. Raw telemetry in <code>${h(run.dir)}</code>.</p>` +
@@ -273,7 +280,7 @@ function runDetails(run: ScenarioResult, expectations: ExpectationGroup[], repea
   return `<details open><summary>${h(title)} (${h(run.started)} to ${h(run.finished)})</summary>
 ${run.error ? `<p class="banner error">Error: ${h(run.error)}</p>` : ''}${verdicts}
 <h4>Steps</h4>
-${steps}
+${steps}${outputs}
 <h4>Telemetry</h4>
 ${telemetry}
 <h4>Evidence chain: alerts</h4>

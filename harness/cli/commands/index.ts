@@ -1,6 +1,9 @@
 import type { Command } from '../command.js';
 import { reportCommand } from './report.js';
 import { eventsCommand } from './events.js';
+import { doctorCommand } from './doctor.js';
+import { imagesCommand } from './images.js';
+import { replayCommand } from './replay.js';
 
 // Each command registers itself by being listed here, one import per module.
-export const commands: Command[] = [reportCommand, eventsCommand];
+export const commands: Command[] = [reportCommand, eventsCommand, doctorCommand, imagesCommand, replayCommand];

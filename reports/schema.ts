@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { UsageError } from '../harness/cli/command.js';
 import type { RunReport } from '../harness/run/results.js';
 import { jsonErrorLocation } from './json-position.js';
 
@@ -15,8 +16,8 @@ export interface SchemaError {
   message: string;
 }
 
-/** A report.json that cannot be read, parsed or validated. */
-export class ReportFileError extends Error {}
+/** A report.json that cannot be read, parsed or validated: the caller named a bad file, so the CLI exits 2. */
+export class ReportFileError extends UsageError {}
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -6,7 +6,6 @@ import {
   FILE_FORMATS,
   isFileFormat,
   loadReport,
-  ReportFileError,
   renderTerminal,
   withBaseline,
   writeRunOutputs,
@@ -55,8 +54,9 @@ export const reportCommand: Command = {
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format "${format}"; use one of ${FORMATS.join(', ')}`);
 
     const source = positionals[0]!;
-    let report: RunReport = load(source);
-    if (values.baseline) report = withBaseline(report, load(values.baseline), values.baseline);
+    // loadReport's errors are UsageErrors (exit 2) naming the file, line or JSON pointer.
+    let report: RunReport = loadReport(source);
+    if (values.baseline) report = withBaseline(report, loadReport(values.baseline), values.baseline);
 
     if (format === 'all') {
       const dir = values.out ?? (source.endsWith('.json') ? path.dirname(source) : source);
@@ -73,15 +73,6 @@ export const reportCommand: Command = {
     return exitCodeFor(report);
   },
 };
-
-function load(file: string): RunReport {
-  try {
-    return loadReport(file);
-  } catch (err) {
-    if (err instanceof ReportFileError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 function writeInto(dir: string, file: string, text: string): void {
   mkdirSync(dir, { recursive: true });

@@ -146,13 +146,14 @@ function runBuildRootfs(c: BuildContext, tarball: string): Promise<void> {
     if (tail.length > 40) tail.shift();
     const perPackage = /^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) /.exec(line);
     if (perPackage) {
-      if (perPackage[1] !== stage) {
+      const verb = perPackage[1] === 'Validating' ? 'Retrieving' : perPackage[1]!;
+      if (verb !== stage) {
         if (stage) c.progress(`base: debootstrap ${stage.toLowerCase()} done (${count})`);
-        stage = perPackage[1]!;
+        stage = verb;
         count = 0;
         c.progress(`base: debootstrap ${stage.toLowerCase()} packages…`);
       }
-      count++;
+      if (perPackage[1] !== 'Validating') count++;
       return;
     }
     c.progress(`base: ${line.replace(/^I: /, '')}`);

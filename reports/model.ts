@@ -202,7 +202,9 @@ export function failureReason(group: ExpectationGroup): string {
     default:
       parts.push(verdictLabel(v.verdict));
   }
-  if (v.reason && !parts[0]!.includes(v.reason)) parts.push(v.reason);
+  // Runners often phrase the reason themselves ("telemetry incomplete: ..."): never say it twice.
+  if (v.reason.startsWith(parts[0]!)) parts[0] = v.reason;
+  else if (v.reason && !parts[0]!.includes(v.reason)) parts.push(v.reason);
   if (group.verdicts.length > 1) parts.push(`${tallyLabel(group)}${run.repetition !== undefined ? `, first failing repetition #${run.repetition}` : ''}`);
   return parts.join(' — ');
 }

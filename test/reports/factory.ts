@@ -171,7 +171,7 @@ export function makeScenarios(): ScenarioResult[] {
       analytic: 'AN1214',
       technique: 'T1560.003',
       steps: [step('backup', 'tar czf /tmp/backup.tgz /etc', { user: 'backup' })],
-      verdicts: [verdict('AN1214', 'T1560.003', 'false-alarm', 'alert fired on a benign archive', { latencyMs: 400 })],
+      verdicts: [verdict('AN1214', 'T1560.003', 'false-alarm', HOSTILE_SUMMARY, { latencyMs: 400, failedLayer: 'detector' })],
       alerts: [alert('AN1214', 'DET0438', 'T1560.003', HOSTILE_SUMMARY, 20)],
     }),
     scenario({
@@ -189,7 +189,7 @@ export function makeScenarios(): ScenarioResult[] {
       kind: 'benign',
       analytic: 'AN1170',
       technique: 'T1071.002',
-      verdicts: [verdict('AN1170', 'T1071.002', 'incomplete', 'auditd lost 12 events during the window')],
+      verdicts: [verdict('AN1170', 'T1071.002', 'incomplete', 'telemetry incomplete: the kernel lost 12 audit events during the scenario', { failedLayer: 'collection' })],
       telemetry: { lostEvents: 12, complete: false },
     }),
     scenario({

@@ -24,6 +24,8 @@ import {
 } from './types.js';
 
 export const SCENARIO_FILE = 'scenario.yaml';
+/** The project's own scenarios/ folder, wherever purple is run from. */
+export const DEFAULT_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios', import.meta.url));
 export const SCHEMA_PATH = fileURLToPath(new URL('../../../harness/scenario/scenario.schema.json', import.meta.url));
 const DEFAULT_STEP_TIMEOUT_MS = 60_000;
 const DEFAULT_SCENARIO_TIMEOUT_MS = 120_000;
@@ -55,7 +57,7 @@ export function formatScenarioError(e: ScenarioError): string {
 }
 
 /** Every scenario folder under dir (a folder holding scenario.yaml). A missing dir has none. */
-export function loadScenarios(dir = 'scenarios'): LoadedScenarios {
+export function loadScenarios(dir = DEFAULT_SCENARIOS_DIR): LoadedScenarios {
   const scenarios: Scenario[] = [];
   const errors: ScenarioError[] = [];
   if (!existsSync(dir)) return { scenarios, errors };
@@ -83,7 +85,7 @@ export function loadScenarios(dir = 'scenarios'): LoadedScenarios {
 }
 
 /** loadScenarios(), but throws ScenarioLoadError when any file is broken. */
-export function requireScenarios(dir = 'scenarios'): Scenario[] {
+export function requireScenarios(dir = DEFAULT_SCENARIOS_DIR): Scenario[] {
   const { scenarios, errors } = loadScenarios(dir);
   if (errors.length) throw new ScenarioLoadError(errors);
   return scenarios;
@@ -516,8 +518,11 @@ function scriptProblem(dir: string, script: string): string | null {
   if (script === SCENARIO_FILE) return `${SCENARIO_FILE} is not a payload`;
   const file = path.join(dir, script);
   let isFile = false;
+  let executable = false;
   try {
-    isFile = statSync(file).isFile();
+    const st = statSync(file);
+    isFile = st.isFile();
+    executable = (st.mode & 0o111) !== 0;
   } catch {
     const present = readdirSync(dir).filter((f) => f !== SCENARIO_FILE);
     return `no file ${script} in ${shown(dir)} (files: ${present.join(', ') || 'none'})`;
@@ -525,6 +530,7 @@ function scriptProblem(dir: string, script: string): string | null {
   if (!isFile) return `${script} is not a file`;
   const head = readFileSync(file).subarray(0, 2).toString('latin1');
   if (head !== '#!') return `${script} must start with a #! line naming its interpreter (it is run via its shebang)`;
+  if (!executable) return `${script} is not executable (chmod +x ${shown(file)})`;
   return null;
 }
 

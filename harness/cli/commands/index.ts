@@ -4,6 +4,7 @@ import { eventsCommand } from './events.js';
 import { doctorCommand } from './doctor.js';
 import { imagesCommand } from './images.js';
 import { replayCommand } from './replay.js';
+import { listCommand } from './list.js';
 
 // Each command registers itself by being listed here, one import per module.
-export const commands: Command[] = [reportCommand, eventsCommand, doctorCommand, imagesCommand, replayCommand];
+export const commands: Command[] = [listCommand, reportCommand, eventsCommand, doctorCommand, imagesCommand, replayCommand];

@@ -105,7 +105,7 @@ export class EventAssembler {
     }
     const t = r.type;
     if (t === 'SYSCALL') {
-      const n = Number(r.fields.items);
+      const n = Number(r.field('items'));
       p.items = Number.isInteger(n) && n >= 0 ? n : 0;
     } else if (t === 'PATH') p.paths++;
     else if (t === 'PROCTITLE' || t === 'UNKNOWN[1327]') p.title = true;

@@ -15,8 +15,33 @@ export function fieldText(raw: string | undefined): string | null {
   const c = raw.charCodeAt(0);
   if (c === 34 /* " */) return raw.charCodeAt(len - 1) === 34 && len > 1 ? raw.slice(1, len - 1) : raw.slice(1);
   if (raw === '(null)' || raw === '?' || raw === '(none)') return null;
-  if (isHex(raw)) return Buffer.from(raw, 'hex').toString('utf8');
+  if (isHex(raw)) return hexToText(raw, false);
   return raw;
+}
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+'0123456789'.split('').forEach((c, i) => (HEX_VALUE[c.charCodeAt(0)] = i));
+'abcdef'.split('').forEach((c, i) => ((HEX_VALUE[c.charCodeAt(0)] = 10 + i), (HEX_VALUE[c.toUpperCase().charCodeAt(0)] = 10 + i)));
+
+/**
+ * Hex (already validated) -> UTF-8 text. ASCII, the common case, is decoded without a Buffer;
+ * `nulToSpace` turns NUL separators into spaces (proctitle).
+ */
+function hexToText(hex: string, nulToSpace: boolean): string {
+  const n = hex.length >> 1;
+  if (n > 256) return decodeViaBuffer(hex, nulToSpace);
+  const codes: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = (HEX_VALUE[hex.charCodeAt(2 * i)]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)]!;
+    if (b >= 0x80) return decodeViaBuffer(hex, nulToSpace);
+    codes[i] = b === 0 && nulToSpace ? 32 : b;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+function decodeViaBuffer(hex: string, nulToSpace: boolean): string {
+  const text = Buffer.from(hex, 'hex').toString('utf8');
+  return nulToSpace ? text.replace(/\0/g, ' ') : text;
 }
 
 /** A numeric id or count; the unset id (4294967295 or -1) and anything non-numeric become null. */
@@ -39,6 +64,11 @@ function isHex(s: string): boolean {
 
 /** Proctitle: NUL-separated argv, quoted or hex. */
 export function decodeTitle(raw: string | undefined): string | null {
+  if (raw !== undefined && raw.charCodeAt(0) !== 34 && isHex(raw)) {
+    let end = raw.length;
+    while (end >= 2 && raw.charCodeAt(end - 1) === 48 && raw.charCodeAt(end - 2) === 48) end -= 2; // trailing NULs
+    return hexToText(end === raw.length ? raw : raw.slice(0, end), true);
+  }
   const text = fieldText(raw);
   if (text === null) return null;
   return text.replace(/\0+$/, '').replace(/\0/g, ' ');
@@ -133,26 +163,33 @@ function isProctitle(type: string): boolean {
 
 /** The decoded EXECVE argv, joining all EXECVE records of the event and split `aN[i]` chunks. */
 export function decodeArgv(execve: AuditRecord[]): string[] {
-  let fields: Record<string, string>;
-  if (execve.length === 1) fields = execve[0]!.fields;
-  else fields = Object.assign({}, ...execve.map((r) => r.fields)) as Record<string, string>;
-  const argc = Number(fields.argc);
+  const get =
+    execve.length === 1
+      ? (name: string) => execve[0]!.field(name)
+      : (name: string) => {
+          for (const r of execve) {
+            const v = r.field(name);
+            if (v !== undefined) return v;
+          }
+          return undefined;
+        };
+  const argc = Number(get('argc'));
   const argv: string[] = [];
   const count = Number.isInteger(argc) && argc >= 0 ? argc : Infinity;
   for (let k = 0; k < count; k++) {
-    const whole = fields[`a${k}`];
+    const whole = get(`a${k}`);
     if (whole !== undefined) {
       argv.push(fieldText(whole) ?? '');
       continue;
     }
-    if (fields[`a${k}_len`] === undefined) {
+    if (get(`a${k}_len`) === undefined) {
       if (count === Infinity) break;
       argv.push(''); // a missing argument (lost record): keep positions stable
       continue;
     }
     let arg = '';
     for (let part = 0; ; part++) {
-      const chunk = fields[`a${k}[${part}]`];
+      const chunk = get(`a${k}[${part}]`);
       if (chunk === undefined) break;
       arg += fieldText(chunk) ?? '';
     }
@@ -191,13 +228,12 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
         (execve ??= []).push(r);
         break;
       case 'PATH': {
-        const f = r.fields;
         files.push({
-          name: fieldText(f.name),
-          nametype: f.nametype ?? f.objtype ?? null, // objtype= on kernels before 3.x renamed it
-          mode: f.mode ?? null,
-          inode: fieldNumber(f.inode),
-          ouid: fieldNumber(f.ouid),
+          name: fieldText(r.field('name')),
+          nametype: r.field('nametype') ?? r.field('objtype') ?? null, // objtype= on kernels before 3.x renamed it
+          mode: r.field('mode') ?? null,
+          inode: fieldNumber(r.field('inode')),
+          ouid: fieldNumber(r.field('ouid')),
         });
         break;
       }
@@ -207,21 +243,22 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
   }
   // Process identity: the SYSCALL record when there is one, else the first record that names a pid
   // (user-space messages such as USER_LOGIN carry pid/uid/auid/ses and exe in their nested msg).
-  const p = (syscallRec ?? records.find((r) => r.fields.pid !== undefined) ?? first).fields;
+  const pr = syscallRec ?? records.find((r) => r.field('pid') !== undefined) ?? first;
+  const tty = pr.field('tty');
   const process: AuditProcess = {
-    pid: fieldNumber(p.pid),
-    ppid: fieldNumber(p.ppid),
-    uid: fieldNumber(p.uid),
-    euid: fieldNumber(p.euid),
-    auid: fieldNumber(p.auid),
-    gid: fieldNumber(p.gid),
-    ses: fieldNumber(p.ses),
-    tty: p.tty === undefined || p.tty === '(none)' ? null : unquote(p.tty),
-    comm: fieldText(p.comm),
-    exe: fieldText(p.exe),
-    cwd: fieldText(cwdRec ? cwdRec.fields.cwd : p.cwd), // user-space USER_CMD carries cwd= itself
+    pid: fieldNumber(pr.field('pid')),
+    ppid: fieldNumber(pr.field('ppid')),
+    uid: fieldNumber(pr.field('uid')),
+    euid: fieldNumber(pr.field('euid')),
+    auid: fieldNumber(pr.field('auid')),
+    gid: fieldNumber(pr.field('gid')),
+    ses: fieldNumber(pr.field('ses')),
+    tty: tty === undefined || tty === '(none)' ? null : unquote(tty),
+    comm: fieldText(pr.field('comm')),
+    exe: fieldText(pr.field('exe')),
+    cwd: fieldText(cwdRec ? cwdRec.field('cwd') : pr.field('cwd')), // user-space USER_CMD carries cwd= itself
     argv: execve ? decodeArgv(execve) : [],
-    title: titleRec ? decodeTitle(titleRec.fields.proctitle) : null,
+    title: titleRec ? decodeTitle(titleRec.field('proctitle')) : null,
   };
 
   let syscall: string | null = null;
@@ -229,28 +266,31 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
   let success: boolean | null = null;
   let exit: number | null = null;
   let keyRaw: string | undefined;
+  let arch: string | undefined;
   if (syscallRec) {
-    const f = syscallRec.fields;
-    const num = Number(f.syscall);
-    syscall = syscallName(f.arch, num) ?? enrichedText(syscallRec, 'SYSCALL') ?? f.syscall ?? null;
-    args = [f.a0, f.a1, f.a2, f.a3].filter((a): a is string => a !== undefined);
-    const ok = f.success === undefined ? undefined : unquote(f.success);
+    const r = syscallRec;
+    const num = r.field('syscall');
+    arch = r.field('arch');
+    syscall = syscallName(arch, Number(num)) ?? enrichedText(r, 'SYSCALL') ?? num ?? null;
+    const a0 = r.field('a0');
+    if (a0 !== undefined) args = [a0, r.field('a1') ?? '', r.field('a2') ?? '', r.field('a3') ?? ''];
+    const okRaw = r.field('success');
+    const ok = okRaw === undefined ? undefined : unquote(okRaw);
     success = ok === 'yes' ? true : ok === 'no' ? false : null;
-    exit = f.exit === undefined ? null : toInt(f.exit);
-    keyRaw = f.key;
+    const ex = r.field('exit');
+    exit = ex === undefined ? null : toInt(ex);
+    keyRaw = r.field('key');
   } else {
-    const res = p.res ?? p.result;
+    const res = pr.field('res') ?? pr.field('result');
     if (res !== undefined) {
-      const r = fieldText(res);
-      success = r === 'success' || r === '1' || r === 'yes' ? true : r === 'failed' || r === '0' || r === 'no' ? false : null;
+      const v = fieldText(res);
+      success = v === 'success' || v === '1' || v === 'yes' ? true : v === 'failed' || v === '0' || v === 'no' ? false : null;
     }
   }
   if (keyRaw === undefined) {
     for (const r of records) {
-      if (r.fields.key !== undefined) {
-        keyRaw = r.fields.key;
-        break;
-      }
+      keyRaw = r.field('key');
+      if (keyRaw !== undefined) break;
     }
   }
   return {
@@ -266,12 +306,12 @@ export function normalizeEvent(records: AuditRecord[]): AuditEvent {
     key: decodeKey(keyRaw),
     process,
     files,
-    socket: sockRec ? decodeSockaddr(sockRec.fields.saddr, syscallRec?.fields.arch) : null,
+    socket: sockRec ? decodeSockaddr(sockRec.field('saddr'), arch) : null,
   };
 }
 
 function enrichedText(r: AuditRecord, key: string): string | null {
-  const v = r.enriched?.[key];
+  const v = r.enriched?.[key]; // rare: only for syscalls the tables don't know
   return v === undefined ? null : fieldText(v);
 }
 

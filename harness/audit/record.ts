@@ -11,13 +11,15 @@ export interface AuditRecord {
   stamp: string;
   serial: number;
   /**
-   * Fields as logged. Quoted values keep their double quotes, so a reader can tell literal text (`"ls"`)
-   * from hex-encoded text (`6C73`); use `fieldText` from normalize.ts to decode. Fields of a nested
-   * `msg='...'` are merged in without overriding the outer ones.
+   * Fields as logged, built on first access. Quoted values keep their double quotes, so a reader can tell
+   * literal text (`"ls"`) from hex-encoded text (`6C73`); use `fieldText` from normalize.ts to decode.
+   * Fields of a nested `msg='...'` are merged in without overriding the outer ones.
    */
-  fields: Record<string, string>;
+  readonly fields: Record<string, string>;
   /** The ENRICHED format's interpreted fields after the 0x1D separator (`UID: '"root"'`), or null. */
-  enriched: Record<string, string> | null;
+  readonly enriched: Record<string, string> | null;
+  /** One raw field value (same value as `fields[name]`), found without building `fields`: the hot path. */
+  field(name: string): string | undefined;
 }
 
 export interface RecordError {
@@ -65,22 +67,101 @@ export function parseRecord(line: string): AuditRecord | RecordError {
   if (line.charCodeAt(i) === 58 /* : */) i++;
 
   const gs = line.indexOf(GS, i);
-  const bodyEnd = gs < 0 ? len : gs;
-  const fields: Record<string, string> = {};
-  scanFields(line, i, bodyEnd, fields, false);
-  let enriched: Record<string, string> | null = null;
-  if (gs >= 0) {
-    enriched = {};
-    scanFields(line, gs + 1, len, enriched, false);
+  return new ParsedRecord(node, type, stamp, serial, line, i, gs < 0 ? len : gs);
+}
+
+class ParsedRecord implements AuditRecord {
+  private parsedFields: { [key: string]: string } | undefined;
+  private parsedEnriched: { [key: string]: string } | null | undefined;
+
+  constructor(
+    readonly node: string | null,
+    readonly type: string,
+    readonly stamp: string,
+    readonly serial: number,
+    private readonly line: string,
+    private readonly bodyStart: number,
+    private readonly bodyEnd: number,
+  ) {}
+
+  get fields(): { [key: string]: string } {
+    if (this.parsedFields === undefined) {
+      this.parsedFields = {};
+      scanFields(this.line, this.bodyStart, this.bodyEnd, this.parsedFields, false);
+    }
+    return this.parsedFields;
   }
-  return { node, type, stamp, serial, fields, enriched };
+
+  get enriched(): { [key: string]: string } | null {
+    if (this.parsedEnriched === undefined) {
+      if (this.bodyEnd >= this.line.length) this.parsedEnriched = null;
+      else {
+        this.parsedEnriched = {};
+        scanFields(this.line, this.bodyEnd + 1, this.line.length, this.parsedEnriched, false);
+      }
+    }
+    return this.parsedEnriched;
+  }
+
+  field(name: string): string | undefined {
+    if (this.parsedFields !== undefined) return this.parsedFields[name];
+    return findField(this.line, this.bodyStart, this.bodyEnd, name);
+  }
+
+  toJSON(): object {
+    const { node, type, stamp, serial, fields, enriched } = this;
+    return { node, type, stamp, serial, fields, enriched };
+  }
+}
+
+/**
+ * The value of `name=` in line[from, end) by searching the raw text. Because the kernel hex-encodes any
+ * value containing a space or a double quote, a `name=` preceded by a space (or by the quote opening a
+ * nested msg) is a field start. The first such occurrence wins, as in scanFields: outer fields come
+ * before the nested msg. Falls back to a full scan when the text is unusual (unbalanced quotes).
+ */
+function findField(line: string, from: number, end: number, name: string): string | undefined {
+  const n = name.length;
+  let at = line.indexOf(name, from);
+  while (at >= 0 && at < end) {
+    const prev = line.charCodeAt(at - 1);
+    if (line.charCodeAt(at + n) === EQUALS && (prev === SPACE || prev === SQUOTE) && at + n < end) {
+      if (prev === SQUOTE && line.charCodeAt(at - 2) !== EQUALS) {
+        // a quote that does not open a msg='...' value: unusual text, let the full scanner decide
+        const all: { [key: string]: string } = {};
+        scanFields(line, from, end, all, false);
+        return all[name];
+      }
+      return valueAt(line, at + n + 1, end);
+    }
+    at = line.indexOf(name, at + 1);
+  }
+  return undefined;
+}
+
+function valueAt(line: string, i: number, end: number): string | undefined {
+  if (i >= end) return '';
+  const c = line.charCodeAt(i);
+  if (c === DQUOTE) {
+    const close = line.indexOf('"', i + 1);
+    return close < 0 || close >= end ? line.slice(i, end) + '"' : line.slice(i, close + 1);
+  }
+  if (c === SQUOTE) return undefined; // a nested msg is flattened, not a value
+  if (c === LBRACE) {
+    const close = line.indexOf('}', i);
+    return line.slice(i, close < 0 || close >= end ? end : close + 1);
+  }
+  const stop = indexOrEnd(line, ' ', i, end);
+  // The last field of a nested msg='...' ends at the closing quote, as in scanFields.
+  if (line.charCodeAt(stop - 1) === SQUOTE && line.lastIndexOf("='", i) >= 0) return line.slice(i, stop - 1);
+  return line.slice(i, stop);
 }
 
 /**
  * Reads `key=value` pairs from line[i, end) into out. Tokens without `=` (the prose of AVC records,
  * trailing garbage) are skipped; an unterminated quote takes the rest of the range.
  */
-function scanFields(line: string, i: number, end: number, out: Record<string, string>, nested: boolean): void {
+function scanFields(line: string, i: number, end: number, out: { [key: string]: string }, nested: boolean): void {
   while (i < end) {
     let c = line.charCodeAt(i);
     if (c === SPACE) {
@@ -137,9 +218,10 @@ function scanFields(line: string, i: number, end: number, out: Record<string, st
   }
 }
 
-function setField(out: Record<string, string>, key: string, value: string, nested: boolean): void {
+/** The first occurrence of a key wins (outer fields come before a nested msg='...'). */
+function setField(out: { [key: string]: string }, key: string, value: string, _nested: boolean): void {
   if (key === '__proto__' || key === 'constructor' || key === 'prototype') return;
-  if (nested && out[key] !== undefined) return;
+  if (Object.hasOwn(out, key)) return;
   out[key] = value;
 }
 

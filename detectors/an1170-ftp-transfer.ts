@@ -31,9 +31,9 @@ const defaults: An1170Config = {
   TransferSizeThreshold: 10 * 1024 * 1024,
   CommandLinePatternMatch: [
     '^(scp|sftp|ftp|pftp|lftp|tftp|atftp|ncftpput|smbclient)( |$)',
-    '^rsync .*( -e ?\\S*ssh|--rsh=?\\S*ssh| [^ :]+:(?!:))',
-    '^curl .*( -T ?\\S| --upload-file | -F ?\\S*=@| --form \\S*=@| --data-binary @)',
-    '^wget .*--post-file',
+    '^rsync( .*)? (-e ?\\S*ssh|--rsh=?\\S*ssh|[^ :]+:(?!:))',
+    '^curl( .*)? (-T ?\\S|--upload-file |-F ?\\S*=@|--form \\S*=@|--data-binary @)',
+    '^wget( .*)? --post-file',
   ],
   TrustedCidrs: [],
   TimeWindow: 600,
@@ -178,7 +178,10 @@ class An1170 implements DetectorInstance {
 
   private addDestination(t: Transfer, address: string, port: number | null): Alert[] {
     const ip = canonicalIp(address);
-    if (t.addresses.has(ip)) return [];
+    if (t.addresses.has(ip)) {
+      if (port !== null && t.addresses.get(ip) === null) t.addresses.set(ip, port);
+      return [];
+    }
     t.addresses.set(ip, port);
     let keys = this.byAddress.get(ip);
     if (!keys) this.byAddress.set(ip, (keys = new Set()));

@@ -13,7 +13,7 @@ Removes what runs that were killed (kill -9, a crash, a reboot) left behind: con
 networks labelled ${LABEL_RUN}=<run id>, and audit rules keyed ${RULE_KEY_PREFIX}-<run id>.
 Runs whose process is still alive are left alone. Nothing without purple's labels or keys is touched.`;
 
-export const command: Command = {
+export const cleanupCommand: Command = {
   name: 'cleanup',
   summary: 'remove containers, networks and audit rules left by killed runs',
   usage,

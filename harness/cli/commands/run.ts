@@ -43,7 +43,7 @@ exit codes: 0 every expectation met and no regression, 1 an expectation failed o
 
 export const DEFAULT_SCENARIOS_DIR = path.resolve(import.meta.dirname, '../../../../scenarios');
 
-export const command: Command = {
+export const runCommand: Command = {
   name: 'run',
   summary: 'run scenarios in containers and score the detectors',
   usage,

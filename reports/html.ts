@@ -64,7 +64,8 @@ footer { margin: 32px 0 8px; font-size: 12px; color: #57606a; }
   th { background: #fff; }
   pre { background: #fff; }
   a { color: #000; text-decoration: underline; }
-  a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 9pt; }
+  table { font-size: 9pt; }
+  th, td { padding: 2pt 4pt; overflow-wrap: anywhere; }
   details::details-content { content-visibility: visible; display: block; }
   details > summary { list-style: none; }
 }

@@ -13,7 +13,11 @@ import { HOSTILE_COMMAND, HOSTILE_SUMMARY, makeBaselineReport, makeReport } from
 
 // Browser globals for the callbacks page.evaluate runs inside the page (the project has no DOM lib).
 declare const window: { __pwned?: number };
-declare const document: { querySelectorAll(s: string): ArrayLike<{ open?: boolean }>; querySelector(s: string): unknown };
+declare const document: {
+  querySelectorAll(s: string): ArrayLike<{ open?: boolean }>;
+  querySelector(s: string): unknown;
+  documentElement: { scrollWidth: number; clientWidth: number };
+};
 declare function getComputedStyle(el: unknown): { backgroundColor: string; breakBefore: string; breakInside: string };
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -110,6 +114,12 @@ describe('reports: report.html in headless Chromium', function () {
     expect(await page.evaluate(() => getComputedStyle(document.querySelector('table')).breakInside)).to.equal('avoid');
     expect(await page.evaluate(() => Array.from(document.querySelectorAll('details')).every((d) => d.open))).to.equal(true);
     expect(await page.locator('#scenario-ftp-exfil-repeat h4', { hasText: 'Steps' }).first().isVisible()).to.equal(true);
+    // At A4 width (210 mm minus Chromium's default margins, ~718 CSS px) nothing sticks out of the page.
+    const screen = page.viewportSize()!;
+    await page.setViewportSize({ width: 718, height: 1000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await page.setViewportSize(screen);
+    expect(overflow).to.equal(0);
 
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     writeFileSync(path.join(ARTIFACTS, 'report.pdf'), pdf);

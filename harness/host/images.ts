@@ -197,7 +197,7 @@ async function buildLayer(c: BuildContext): Promise<void> {
       },
     );
     await followDockerStream(stream, (line) => {
-      if (/^Step \d+\/\d+ : /.test(line)) c.progress(`${c.name}: ${line}`);
+      if (/^Step \d+\/\d+ : /.test(line)) c.progress(`${c.name}: ${line.length > 110 ? `${line.slice(0, 109)}…` : line}`);
     });
     if (!(await imageExists(c.ref(c.name)))) throw new Error(`docker build finished but ${c.ref(c.name)} does not exist`);
   } finally {
@@ -292,6 +292,30 @@ export async function listImages(imagesDir: string = defaultImagesDir): Promise<
 function splitRepoTag(repoTag: string): [string, string] {
   const i = repoTag.lastIndexOf(':');
   return i < 0 ? [repoTag, ''] : [repoTag.slice(0, i), repoTag.slice(i + 1)];
+}
+
+/**
+ * Removes purple images left by older recipes (every tag stale, no container using them).
+ * Returns the tags removed. Images without purple's label are never touched.
+ */
+export async function pruneStaleImages(imagesDir: string = defaultImagesDir): Promise<string[]> {
+  const rows = await listImages(imagesDir);
+  const keep = new Set(rows.filter((r) => r.status !== 'stale').map((r) => r.id));
+  const removed: string[] = [];
+  for (const row of rows) {
+    if (row.status !== 'stale') continue;
+    // A stale tag is only untagged when the image also carries a current one; an untagged image goes if unused.
+    const untagged = row.tag === '<none>';
+    if (untagged && keep.has(row.id)) continue;
+    const ref = untagged ? row.id : `${IMAGE_REPO_PREFIX}${row.name}:${row.tag}`;
+    try {
+      await docker().getImage(ref).remove();
+      removed.push(ref);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err; // 409: a container still uses it
+    }
+  }
+  return removed;
 }
 
 /** Images that must exist for a run: each name with its current ref and whether it is present. */

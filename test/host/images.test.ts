@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker, execInContainer } from '../../harness/host/docker.js';
-import { ensureImages, imageRef, listImages, LABEL_SSH_PUBKEY } from '../../harness/host/images.js';
+import { ensureImages, imageRef, listImages, LABEL_SSH_PUBKEY, pruneStaleImages } from '../../harness/host/images.js';
 
 const RUN_LABEL = 'purple.run';
 
@@ -55,6 +55,19 @@ describe('host: images and containers', function () {
     const listed = await listImages();
     for (const name of ['base', 'victim', 'sink'] as const) {
       expect(listed.some((i) => `purple/${i.name}:${i.tag}` === imageRef(name) && i.status === 'current')).to.equal(true);
+    }
+  });
+
+  it('prune removes stale purple tags and keeps the current images', async () => {
+    const stale = `stale${randomBytes(4).toString('hex')}`;
+    await docker().getImage(imageRef('base')).tag({ repo: 'purple/base', tag: stale });
+    expect((await listImages()).find((i) => i.tag === stale)?.status).to.equal('stale');
+    const removed = await pruneStaleImages();
+    expect(removed).to.include(`purple/base:${stale}`);
+    const listed = await listImages();
+    expect(listed.some((i) => i.tag === stale)).to.equal(false);
+    for (const name of ['base', 'victim', 'sink'] as const) {
+      expect((await docker().getImage(imageRef(name)).inspect()).Id).to.match(/^sha256:/);
     }
   });
 

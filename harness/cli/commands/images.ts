@@ -1,16 +1,18 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { EXIT, UsageError } from '../command.js';
-import { ensureImages, listImages } from '../../host/images.js';
+import { EXIT, EnvironmentError, UsageError } from '../command.js';
+import { ensureImages, listImages, pruneStaleImages } from '../../host/images.js';
 
 const usage = `usage: purple images build [--force]
        purple images list
+       purple images prune
 
 build   Builds purple/base, purple/victim and purple/sink, tagged with the hash of their recipe
         (containers/images/<name>/), skipping those already current. The debootstrap rootfs is
         cached under .cache/purple (or $PURPLE_CACHE_DIR) per base recipe.
         --force  rebuild all three even if current (the cached rootfs is reused)
-list    Shows every purple image on the engine and whether it is current, stale or the latest alias.`;
+list    Shows every purple image on the engine and whether it is current, stale or the latest alias.
+prune   Removes stale purple images (older recipes) that no container uses.`;
 
 export const imagesCommand: Command = {
   name: 'images',
@@ -19,11 +21,11 @@ export const imagesCommand: Command = {
   async run(args) {
     const [action, ...rest] = args;
     if (action === 'build') return build(rest);
-    if (action === 'list') {
+    if (action === 'list' || action === 'prune') {
       if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
-      return list();
+      return action === 'list' ? list() : prune();
     }
-    throw new UsageError(action ? `unknown action "${action}"` : 'missing action (build or list)');
+    throw new UsageError(action ? `unknown action "${action}"` : 'missing action (build, list or prune)');
   },
 };
 
@@ -34,7 +36,13 @@ async function build(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const result = await ensureImages({ force, onProgress: (line) => console.log(line) });
+  let result;
+  try {
+    result = await ensureImages({ force, onProgress: (line) => console.log(line) });
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+    throw new EnvironmentError(`image build failed: ${(err as Error).message}`);
+  }
   for (const image of result.images) console.log(`${image.ref}  ${image.built ? `built in ${image.seconds.toFixed(1)}s` : 'current'}`);
   console.log(`images ready in ${result.seconds.toFixed(1)}s`);
   return EXIT.ok;
@@ -57,5 +65,12 @@ async function list(): Promise<number> {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   for (const row of [header, ...table]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  return EXIT.ok;
+}
+
+async function prune(): Promise<number> {
+  const removed = await pruneStaleImages();
+  for (const ref of removed) console.log(`removed ${ref}`);
+  console.log(removed.length ? `${removed.length} stale image tag(s) removed` : 'no stale purple images');
   return EXIT.ok;
 }

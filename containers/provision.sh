@@ -63,7 +63,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     trap 'if [ "$own_policy" -eq 1 ]; then rm -f "$policy"; fi' EXIT
   fi
   step "apt-get update" "running"
-  apt-get update -qq
+  # An unreachable third-party source must not stop us: the install below says what is really missing.
+  apt-get update -qq || step "apt-get update" "had errors (see above); installing anyway"
   step "apt-get install" "${missing[*]}"
   apt-get install -y -qq --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null

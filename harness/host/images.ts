@@ -274,7 +274,7 @@ export async function listImages(imagesDir: string = defaultImagesDir): Promise<
   const found = await docker().listImages({ filters: { label: [LABEL_IMAGE] } });
   const rows: ListedImage[] = [];
   for (const image of found) {
-    for (const repoTag of image.RepoTags ?? ['<none>:<none>']) {
+    for (const repoTag of image.RepoTags?.length ? image.RepoTags : ['<none>:<none>']) {
       const [repo = '', tag = ''] = splitRepoTag(repoTag);
       const name = repo.startsWith(IMAGE_REPO_PREFIX) ? repo.slice(IMAGE_REPO_PREFIX.length) : repo;
       const status =

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT, EnvironmentError, UsageError } from '../command.js';
-import { loadScenarios } from '../../scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, formatScenarioError, loadScenarios } from '../../scenario/loader.js';
 import { checkOverrides, parseSetArgs, resolveInputs } from '../../scenario/inputs.js';
 import type { Scenario } from '../../scenario/types.js';
 import { loadConfig } from '../../config.js';
@@ -41,8 +41,6 @@ options:
 exit codes: 0 every expectation met and no regression, 1 an expectation failed or a regression,
             2 usage or configuration error, 3 the environment is not ready (see purple doctor)`;
 
-export const DEFAULT_SCENARIOS_DIR = path.resolve(import.meta.dirname, '../../../../scenarios');
-
 export const runCommand: Command = {
   name: 'run',
   summary: 'run scenarios in containers and score the detectors',
@@ -73,8 +71,8 @@ export const runCommand: Command = {
     const parallel = positiveInt('--parallel', values.parallel!);
     const repeat = positiveInt('--repeat', values.repeat!);
 
-    const { scenarios: all, errors } = await loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
-    if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+    const { scenarios: all, errors } = loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
+    if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${formatScenarioError(e)}`).join('\n')}`);
     const selected = select(all, positionals);
     const overrides = parseSetArgs(values.set!);
     const overrideErrors = checkOverrides(overrides, selected);
@@ -125,10 +123,10 @@ export const runCommand: Command = {
       mkdirSync(path.dirname(path.resolve(values['update-baseline'])), { recursive: true });
       copyFileSync(path.join(runDir, 'report.json'), values['update-baseline']);
     }
-    if (values.json) process.stdout.write(renderJson(report) + '\n');
+    if (values.json) process.stdout.write(renderJson(report));
     else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
     else {
-      process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+      process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
     if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;

@@ -1,0 +1,56 @@
+import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Result } from 'execa';
+import { auditEvents, type AuditEvent } from '../../harness/audit/index.js';
+import type { RunReport } from '../../harness/run/results.js';
+
+export const CLI = fileURLToPath(new URL('../../harness/cli/main.js', import.meta.url));
+
+export function purple(args: string[], options: { reject?: boolean; timeout?: number } = {}): Promise<Result> {
+  return execa('node', [CLI, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 600_000, all: true });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `purple-${prefix}-`));
+}
+
+export function readReport(dir: string): RunReport {
+  return JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as RunReport;
+}
+
+export async function savedEvents(scenarioDir: string): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  for await (const event of auditEvents(createReadStream(path.join(scenarioDir, 'audit.log')))) events.push(event);
+  return events;
+}
+
+/** Exe basenames from the process up through its ancestors, using only the saved events. */
+export function ancestry(events: AuditEvent[], pid: number): string[] {
+  const byPid = new Map<number, AuditEvent>();
+  const parents = new Map<number, number>();
+  for (const e of events) {
+    const p = e.process.pid;
+    if (p === null) continue;
+    if (e.process.ppid !== null) parents.set(p, e.process.ppid);
+    if (e.syscall?.startsWith('execve') || !byPid.has(p)) byPid.set(p, e);
+  }
+  const chain: string[] = [];
+  for (let current: number | undefined = pid, i = 0; current !== undefined && i < 32; current = parents.get(current), i++) {
+    const exe = byPid.get(current)?.process.exe;
+    if (exe) chain.push(path.basename(exe));
+  }
+  return chain;
+}
+
+export async function leftovers(runId: string): Promise<{ containers: string; networks: string; rules: string }> {
+  const label = `label=purple.run=${runId}`;
+  const containers = (await execa('docker', ['ps', '-a', '-q', '--filter', label])).stdout.trim();
+  const networks = (await execa('docker', ['network', 'ls', '-q', '--filter', label])).stdout.trim();
+  const rules = (await execa('auditctl', ['-l'])).stdout
+    .split('\n')
+    .filter((l) => l.includes(`purple-${runId}`))
+    .join('\n');
+  return { containers, networks, rules };
+}

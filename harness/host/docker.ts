@@ -9,13 +9,17 @@ export function dockerEndpoint(): string {
   return process.env.DOCKER_HOST || `unix://${DEFAULT_SOCKET}`;
 }
 
-let client: Dockerode | undefined;
+let client: { endpoint: string; dockerode: Dockerode } | undefined;
 
 /** The shared dockerode client (DOCKER_HOST honoured, else /var/run/docker.sock). */
 export function docker(): Dockerode {
-  // With no options dockerode/docker-modem read DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) themselves.
-  client ??= process.env.DOCKER_HOST ? new Dockerode() : new Dockerode({ socketPath: DEFAULT_SOCKET });
-  return client;
+  const endpoint = dockerEndpoint();
+  if (client?.endpoint !== endpoint) {
+    // With no options dockerode/docker-modem read DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) themselves.
+    const dockerode = process.env.DOCKER_HOST ? new Dockerode() : new Dockerode({ socketPath: DEFAULT_SOCKET });
+    client = { endpoint, dockerode };
+  }
+  return client.dockerode;
 }
 
 /** Pings the engine; throws EnvironmentError with the fix when it is not reachable. Returns the engine version. */

@@ -27,8 +27,9 @@ async function hostState(): Promise<Record<string, string>> {
     sh('auditctl', ['-s']),
   ]);
   const sorted = (text: string) => text.split('\n').filter(Boolean).sort().join('\n');
-  // Counters that move on their own (conntrack counts, random seeds, timers) are not settings.
-  const volatile = /^(fs\.(dentry|inode|file-nr|aio-nr)|kernel\.(random|ns_last_pid|pty\.nr|perf_event)|net\.netfilter\.nf_conntrack_count|fs\.quota|kernel\.sched_domain|vm\.stat)/;
+  // Counters that move on their own (conntrack counts, random seeds, timers) are not settings, and
+  // container veth interfaces come and go with other tests' containers (removal is asynchronous).
+  const volatile = /^(net\.ipv[46]\.(conf|neigh)\.veth|fs\.(dentry|inode|file-nr|aio-nr)|kernel\.(random|ns_last_pid|pty\.nr|perf_event)|net\.netfilter\.nf_conntrack_count|fs\.quota|kernel\.sched_domain|vm\.stat)/;
   return {
     rules: rules.stdout,
     containers: sorted(containers.stdout),

@@ -85,9 +85,7 @@ export function loadArtifacts(file: string): FileArtifact[] {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    const pos = /position (\d+)/.exec((err as Error).message);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : null;
-    throw new ReplayInputError(`${file}${line ? `:${line}` : ''}: not valid JSON: ${(err as Error).message}`);
+    throw new ReplayInputError(`${file}${jsonErrorLine(text)}: not valid JSON: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!Array.isArray(data)) throw new ReplayInputError(`${file}: expected a JSON array of artifacts`);
   data.forEach((a, i) => {
@@ -97,6 +95,30 @@ export function loadArtifacts(file: string): FileArtifact[] {
     if (!ok) throw new ReplayInputError(`${file}: artifact [${i}] needs at least path, time, size and entropy`);
   });
   return (data as FileArtifact[]).sort((a, b) => a.time.localeCompare(b.time));
+}
+
+/** ":LINE" of a JSON syntax error: the shortest prefix that fails for a reason other than ending too early. */
+function jsonErrorLine(text: string): string {
+  const failsInside = (k: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, k));
+      return false;
+    } catch (err) {
+      const message = (err as Error).message;
+      const pos = /position (\d+)/.exec(message);
+      if (/end of JSON input|Unterminated string/.test(message)) return false;
+      return !pos || Number(pos[1]) < k;
+    }
+  };
+  let lo = 1;
+  let hi = text.length;
+  if (!failsInside(hi)) return '';
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsInside(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return `:${text.slice(0, lo).split('\n').length}`;
 }
 
 export async function replay(input: ReplayInput): Promise<ReplayResult> {

@@ -147,9 +147,9 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (!env.containers.has(step.container)) continue;
       try {
         const outcome = await runStep(env, step, values, scenarioEnv(inputs, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
-        steps.push(outcome);
+        steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
-        steps.push(failedStep(step, (err as Error).message));
+        steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
       }
     }
     ctx.audit.unsubscribe(slug);

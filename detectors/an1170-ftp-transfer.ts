@@ -134,10 +134,16 @@ class An1170 implements DetectorInstance {
     const commandLine = [baseName(argv[0]) || programName(actor), ...argv.slice(1)].join(' ');
     if (!this.patterns.some((p) => p.test(commandLine))) return [];
     this.counts.toolExecs++;
-    if (ev.process.tty !== null && ev.process.tty !== '(none)') return void this.counts.interactive++, [];
+    if (ev.process.tty !== null && ev.process.tty !== '(none)') {
+      this.counts.interactive++;
+      return [];
+    }
     const chain = this.procs.chain(host, actor.pid);
     const launch = launchedBy(chain);
-    if (!launch) return void this.counts.notScripted++, [];
+    if (!launch) {
+      this.counts.notScripted++;
+      return [];
+    }
     const target = transferTarget(argv, ev.process.cwd);
     const transfer: Transfer = {
       key: `${host ?? ''}|${actor.pid}`,

@@ -185,11 +185,14 @@ class An1529 implements DetectorInstance {
   private suspicious(use: Use, uid: number | null): boolean {
     this.counts.uses++;
     const c = use.creation;
-    if (uid === c.uid) return void this.counts.sameUser++, false;
-    if (uid !== null && this.standard.has(uid)) return void this.counts.standardUser++, false;
-    if (c.byDeployer || use.chain.some((p) => this.deployers.has(programName(p)))) return void this.counts.deployer++, false;
-    if (use.ms - c.ms > this.windowMs) return void this.counts.outsideWindow++, false;
-    return true;
+    const skip: keyof typeof this.counts | null =
+      uid === c.uid ? 'sameUser'
+      : uid !== null && this.standard.has(uid) ? 'standardUser'
+      : c.byDeployer || use.chain.some((p) => this.deployers.has(programName(p))) ? 'deployer'
+      : use.ms - c.ms > this.windowMs ? 'outsideWindow'
+      : null;
+    if (skip) this.counts[skip]++;
+    return skip === null;
   }
 
   private onArtifact(artifact: FileArtifact): Alert[] {
@@ -205,10 +208,16 @@ class An1529 implements DetectorInstance {
 
   private decide(use: Use, content: FileArtifact): Alert[] {
     const threshold = this.config.FileSizeThresholdMB * MB;
-    if (content.size < threshold) return void this.counts.small++, [];
+    if (content.size < threshold) {
+      this.counts.small++;
+      return [];
+    }
     const executableMode = content.mode !== null && (parseInt(content.mode, 8) & 0o111) !== 0;
     const binary = content.format === 'elf' || content.format === 'pe' || executableMode;
-    if (!binary) return void this.counts.notBinary++, [];
+    if (!binary) {
+      this.counts.notBinary++;
+      return [];
+    }
     const user = use.chain[0]?.uid ?? null;
     const c = use.creation;
     const key = `${c.host ?? ''}|${c.path}|${user}|${use.kind}`;

@@ -53,16 +53,19 @@ describe('purple replay (compiled CLI)', function () {
     execFileSync('/usr/bin/python3', [path.join(dir, 'pack.py'), path.join(dir, 'blob.dat'), ...docFiles]);
     execFileSync('/usr/bin/python3', [path.join(dir, 'zipit.py'), path.join(dir, 'docs.zip'), ...docFiles]);
     execFileSync('/usr/bin/python3', ['-c', `open('${dir}/notes.txt', 'w').write('plain text ' * 5000)`]);
-    // Wait for the events to reach the log, then keep only our events (every record of each keyed serial).
+    // Wait for the events to reach the log, then keep only our children's events (every record of each serial).
+    // Select by ppid rather than key: a concurrent `purple run` rule may match first and stamp its own key.
+    const ours = (l: string) => l.startsWith('type=SYSCALL') && l.includes(` ppid=${process.pid} `);
     let lines: string[] = [];
     for (let i = 0; i < 50; i++) {
       lines = readFileSync(AUDIT_LOG, 'utf8').split('\n');
-      if (lines.filter((l) => l.includes(key) && l.includes('notes.txt') === false).length >= 3 && lines.some((l) => l.includes('notes.txt'))) break;
+      if (lines.some((l) => l.includes(`name="${dir}/notes.txt"`))) break; // the last file created
       await new Promise((r) => setTimeout(r, 200));
     }
-    const stamps = new Set(lines.filter((l) => l.includes(`"${key}"`)).map((l) => /msg=audit\(([\d.:]+)\)/.exec(l)?.[1]));
+    const stampOf = (l: string) => /msg=audit\(([\d.:]+)\)/.exec(l)?.[1];
+    const stamps = new Set(lines.filter(ours).map(stampOf));
     log = path.join(dir, 'audit.log');
-    writeFileSync(log, lines.filter((l) => stamps.has(/msg=audit\(([\d.:]+)\)/.exec(l)?.[1])).join('\n') + '\n');
+    writeFileSync(log, lines.filter((l) => stamps.has(stampOf(l))).join('\n') + '\n');
   });
 
   after(() => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { docker, requireDocker } from './docker.js';
@@ -62,6 +62,7 @@ export async function ensureImages(options: EnsureImagesOptions = {}): Promise<E
   const images = await withLockFile(
     join(cache, 'build.lock'),
     async () => {
+      removeLeftovers(cache);
       const done: EnsuredImage[] = [];
       for (const name of IMAGE_NAMES) {
         const t0 = Date.now();
@@ -86,6 +87,14 @@ export async function ensureImages(options: EnsureImagesOptions = {}): Promise<E
     { onWait: (pid) => progress(`waiting for another image build to finish (pid ${pid})`) },
   );
   return { images, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Work dirs of builds that were killed (we hold the lock, so no live build owns any). */
+function removeLeftovers(cache: string): void {
+  if (!existsSync(cache)) return;
+  for (const entry of readdirSync(cache)) {
+    if (/^(rootfs\.|ctx-)/.test(entry)) rmSync(join(cache, entry), { recursive: true, force: true });
+  }
 }
 
 async function imageId(ref: string): Promise<string | undefined> {
@@ -132,6 +141,10 @@ async function buildBase(c: BuildContext): Promise<void> {
     changes: [`LABEL ${LABEL_IMAGE}=base ${LABEL_RECIPE}=${c.hashes.base}`, 'CMD ["/bin/bash"]'],
   });
   await followDockerStream(stream, () => {});
+  // One rootfs tarball is enough (~190 MB each): drop those of older base recipes.
+  for (const entry of readdirSync(c.cache)) {
+    if (/^base-[0-9a-f]+\.tar$/.test(entry) && entry !== `base-${c.hashes.base}.tar`) rmSync(join(c.cache, entry), { force: true });
+  }
 }
 
 /** Runs containers/images/base/build-rootfs.sh, condensing debootstrap's per-package lines into stage lines. */

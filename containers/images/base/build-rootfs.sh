@@ -11,7 +11,7 @@ deb_cache="$2"
 
 packages="$(grep -v '^\s*#' "$here/packages.txt" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')"
 work="$(mktemp -d "${out%/*}/rootfs.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$out.partial"' EXIT
 mkdir -p "$deb_cache"
 
 debootstrap --variant="$VARIANT" --include="$packages" --cache-dir="$deb_cache" \

@@ -40,8 +40,9 @@ problem() { problems=$((problems + 1)); step "$1" "FAILED: $2" >&2; }
 # --- packages ---------------------------------------------------------------
 is_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-# procps: sysctl/pgrep; openssh-client: ssh-keygen for the image key pair; tar: rootfs tarball.
-packages=(docker.io auditd conntrack debootstrap procps openssh-client tar)
+# procps: sysctl; openssh-client: ssh-keygen for the image key pair; tar: rootfs tarball;
+# debian-archive-keyring + gpgv: debootstrap verifies the Debian release (also needed on Ubuntu).
+packages=(docker.io auditd conntrack debootstrap debian-archive-keyring gpgv procps openssh-client tar)
 if [ "$test_tools" -eq 1 ]; then
   packages+=(chromium openssh-server)
 fi
@@ -96,12 +97,12 @@ else
 fi
 
 # --- auditd -----------------------------------------------------------------
-audit_field() { auditctl -s 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
+# Empty output (never a failure) when the status cannot be read, so callers decide what that means.
+audit_field() { { auditctl -s 2>/dev/null || true; } | awk -v k="$1" '$1 == k { print $2 }'; }
 auditd_alive() {
   local pid; pid="$(audit_field pid)"
   [ -n "$pid" ] && [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null
 }
-audit_enabled_ready() { [ "$(audit_field enabled)" != 0 ] && auditd_alive; }
 
 if auditd_alive; then
   step "auditd" "already running (pid $(audit_field pid))"
@@ -109,7 +110,7 @@ else
   mkdir -p /var/log/audit
   # auditd forks itself; its diagnostics go to /var/log/auditd.log, events to /var/log/audit/audit.log.
   setsid auditd </dev/null >>/var/log/auditd.log 2>&1 || true
-  if wait_for 30 audit_enabled_ready; then
+  if wait_for 30 auditd_alive; then
     changed "auditd" "started (pid $(audit_field pid))"
   else
     problem "auditd" "did not register with the kernel within 30s; see /var/log/auditd.log"

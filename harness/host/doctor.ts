@@ -3,6 +3,7 @@ import { styleText } from 'node:util';
 import { type HostExec, localHost } from './exec.js';
 import { imagesDir as defaultImagesDir } from './paths.js';
 import { IMAGE_NAMES, IMAGE_REPO_PREFIX, recipeHashes } from './recipes.js';
+import { auditBlindSpots } from './audit-blind-spots.js';
 
 export interface Check {
   name: string;
@@ -128,6 +129,13 @@ async function checkAudit(host: HostExec): Promise<Check[]> {
     backlog >= AUDIT_BACKLOG_MIN
       ? pass('audit backlog', 'warn', `backlog_limit ${backlog}`)
       : failed('audit backlog', 'warn', `backlog_limit ${backlog} is small: bursts of events will be lost`, `auditctl -b ${AUDIT_BACKLOG_MIN}`),
+  );
+  const rules = await host.run('auditctl', ['-l']);
+  const blindSpots = rules.code === 0 ? auditBlindSpots(rules.stdout) : [];
+  checks.push(
+    blindSpots.length === 0
+      ? pass('audit blind spots', 'warn', 'no host rule hides what the detectors need')
+      : failed('audit blind spots', 'warn', blindSpots.join('; '), 'remove or narrow those rules (or place them after purple\'s), or expect these scenarios to be missed'),
   );
   const lost = s.lost ?? 0;
   checks.push(

@@ -28,6 +28,8 @@ export interface SuiteOptions {
   analytics: Map<string, string>;
   signal: AbortSignal;
   command: string;
+  /** What the host's own configuration hides or risks (purple doctor's warnings), carried into the report. */
+  hostWarnings?: string[];
   progress: (scenario: string, message: string) => void;
 }
 
@@ -42,7 +44,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
   const started = new Date();
   const audit = new AuditCollector(runId);
   const flows = new FlowCollector();
-  const warnings: string[] = [];
+  const warnings: string[] = [...(options.hostWarnings ?? [])];
   const results: ScenarioResult[] = [];
   let loadedRules: string[] = [];
   markRunAlive(runId);

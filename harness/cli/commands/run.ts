@@ -84,12 +84,15 @@ export const runCommand: Command = {
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
 
-    const failing = (await runDoctorChecks()).filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
+    const checks = await runDoctorChecks();
+    const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
     if (failing.length) {
       throw new EnvironmentError(
         `the host is not ready:\n${failing.map((c) => `  ${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('\n')}`,
       );
     }
+    const hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
+    for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
     const progress = progressPrinter(values.quiet! || values.json!);
     await ensureImages({ onProgress: (line: string) => progress('images', line) });
 
@@ -112,6 +115,7 @@ export const runCommand: Command = {
         analytics: new Map(detectors.map((d) => [d.analytic.id, d.analytic.techniques[0]?.id ?? ''])),
         signal: interrupt.signal,
         command: ['purple', 'run', ...args].join(' '),
+        hostWarnings,
         progress,
       });
     } finally {

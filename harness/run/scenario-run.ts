@@ -76,6 +76,14 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
   };
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
+  // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
+  const settleAudit = async () => {
+    try {
+      await ctx.audit.barrier();
+    } catch (err) {
+      if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
+    }
+  };
 
   try {
     ctx.progress(slug, 'starting containers');
@@ -129,13 +137,13 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline);
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
-      await ctx.audit.barrier();
+      await settleAudit();
       await collectArtifacts();
       if (outcome.timedOut) throw new Error(`step "${step.name}" timed out after ${step.timeoutMs} ms and was killed`);
       if (outcome.exitCode !== 0) throw new Error(`step "${step.name}" failed with exit code ${outcome.exitCode}: ${lastLine(outcome.stderrTail)}`);
     }
     ctx.progress(slug, 'collecting telemetry');
-    await ctx.audit.barrier();
+    await settleAudit();
     await ctx.flows.poll();
     await collectArtifacts();
   } catch (err) {

@@ -1,6 +1,7 @@
-// The whole shipped suite, warm images, in parallel: wall time of the suite and of each scenario,
-// and how long after its last step each scenario's telemetry was complete (collection + cleanup).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The whole shipped suite, warm images, in parallel, several times in a row: wall time of the suite
+// and of each scenario, how long after its last step each scenario was done (telemetry settled,
+// artifacts read, cleanup), and per round the peak memory of the purple process and anything left behind.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,22 +9,40 @@ import { execa } from 'execa';
 import type { RunReport } from '../harness/run/results.js';
 
 const CLI = fileURLToPath(new URL('../harness/cli/main.js', import.meta.url));
+const ROUNDS = Number(process.env.PURPLE_BENCH_ROUNDS ?? 3);
+const PARALLEL = process.env.PURPLE_BENCH_PARALLEL ?? '4';
+
+async function leftovers(): Promise<string> {
+  const containers = (await execa('docker', ['ps', '-a', '-q', '--filter', 'label=purple.run'])).stdout.split('\n').filter(Boolean).length;
+  const networks = (await execa('docker', ['network', 'ls', '-q', '--filter', 'label=purple.run'])).stdout.split('\n').filter(Boolean).length;
+  const rules = (await execa('auditctl', ['-l'])).stdout.split('\n').filter((l) => l.includes('key=purple-')).length;
+  const tmp = readdirSync(os.tmpdir()).filter((f) => f.startsWith('purple-') && !f.startsWith('purple-bench-')).length;
+  return `${containers} containers, ${networks} networks, ${rules} audit rules, ${tmp} temp entries`;
+}
 
 export async function run(): Promise<void> {
   await execa('node', [CLI, 'images', 'build'], { stdio: 'inherit' });
-  const out = mkdtempSync(path.join(os.tmpdir(), 'purple-bench-suite-'));
-  const parallel = process.env.PURPLE_BENCH_PARALLEL ?? '4';
-  const started = Date.now();
-  const r = await execa('node', [CLI, 'run', '--parallel', parallel, '--out', out, '--quiet'], { reject: false });
-  const wall = (Date.now() - started) / 1000;
-  const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as RunReport;
-  console.log(`suite: ${report.scenarios.length} scenarios, --parallel ${parallel}: ${wall.toFixed(1)} s wall (target < 30 s), exit ${r.exitCode}`);
-  for (const s of report.scenarios) {
-    const total = (Date.parse(s.finished) - Date.parse(s.started)) / 1000;
-    const steps = s.steps.filter((st) => !st.name.startsWith('cleanup: '));
-    const lastStep = steps.length ? Math.max(...steps.map((st) => Date.parse(st.finished))) : Date.parse(s.started);
-    const afterLast = (Date.parse(s.finished) - lastStep) / 1000;
-    console.log(`  ${s.id.padEnd(36)} ${total.toFixed(1).padStart(5)} s  telemetry complete + cleanup ${afterLast.toFixed(1)} s after the last step  ${s.verdict}`);
+  console.log(`before: ${await leftovers()}`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'purple-bench-suite-'));
+    const started = Date.now();
+    const r = await execa('/usr/bin/time', ['-v', 'node', CLI, 'run', '--parallel', PARALLEL, '--out', out, '--quiet'], { reject: false });
+    const wall = (Date.now() - started) / 1000;
+    const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as RunReport;
+    console.log(
+      `round ${round}: ${report.scenarios.length} scenarios, --parallel ${PARALLEL}: ${wall.toFixed(1)} s wall (target < 30 s), ` +
+        `peak RSS ${(rssKb / 1024).toFixed(0)} MB, exit ${r.exitCode}; left behind: ${await leftovers()}`,
+    );
+    if (round === 1) {
+      for (const s of report.scenarios) {
+        const total = (Date.parse(s.finished) - Date.parse(s.started)) / 1000;
+        const steps = s.steps.filter((st) => !st.name.startsWith('cleanup: '));
+        const lastStep = steps.length ? Math.max(...steps.map((st) => Date.parse(st.finished))) : Date.parse(s.started);
+        const afterLast = (Date.parse(s.finished) - lastStep) / 1000;
+        console.log(`  ${s.id.padEnd(36)} ${total.toFixed(1).padStart(5)} s, done ${afterLast.toFixed(1)} s after its last step  ${s.verdict}`);
+      }
+    }
+    rmSync(out, { recursive: true, force: true });
   }
-  rmSync(out, { recursive: true, force: true });
 }

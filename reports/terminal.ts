@@ -35,7 +35,7 @@ export function renderTerminal(report: RunReport, options: TerminalOptions): str
 
   const table = new Table({
     head: ['Scenario', 'Analytic', 'Technique', 'Expectation', 'Verdict', 'Latency'],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
     wordWrap: true,
     colWidths: [null, null, null, null, 34, null],
   });

@@ -168,7 +168,16 @@ const STATUS_WORDS: Record<CoverageStatus, string> = { 'all-met': 'all expectati
 
 function coverageSections(report: RunReport, groups: ScenarioGroup[]): string {
   const perAnalytic = analyticCoverage(report, groups).map((c) => {
-    const validated = c.expectations.map((e) => `${h(e.scenario)}: ${h(expectationLabel(e.expectation))}, ${badge(e.outcome, tallyLabel(e))}`).join('<br>');
+    // The analytic's own scenarios in full; other analytics' scenarios only where they went wrong.
+    const line = (e: (typeof c.expectations)[number]) => `${h(e.scenario)}: ${h(expectationLabel(e.expectation))}, ${badge(e.outcome, tallyLabel(e))}`;
+    const own = c.expectations.filter((e) => e.runs[0]?.analytic === c.summary.analytic);
+    const others = c.expectations.filter((e) => e.runs[0]?.analytic !== c.summary.analytic);
+    const othersMet = others.filter((e) => e.outcome === 'met').length;
+    const validated = [
+      ...own.map(line),
+      ...others.filter((e) => e.outcome !== 'met').map(line),
+      ...(othersMet ? [`<span class="muted">quiet, as expected, on ${othersMet} scenario(s) of other analytics</span>`] : []),
+    ].join('<br>');
     const name = c.ref?.name ?? c.summary.name;
     return [
       `<strong>${c.ref?.url ? link(c.ref.url, c.summary.analytic) : h(c.summary.analytic)}</strong> ${h(name)}`,

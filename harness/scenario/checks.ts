@@ -93,7 +93,7 @@ class Evaluation {
     const fill = (s: string) => interpolate(s, values);
     switch (spec.kind) {
       case 'execve':
-        return this.execve(spec.exe, spec.user === undefined ? undefined : fill(spec.user), spec.tty, spec.ancestor);
+        return this.execve(fill(spec.exe), spec.user === undefined ? undefined : fill(spec.user), spec.tty, spec.ancestor === undefined ? undefined : fill(spec.ancestor));
       case 'connect':
         return this.connect(spec.to, spec.port, spec.user === undefined ? undefined : fill(spec.user));
       case 'flow':

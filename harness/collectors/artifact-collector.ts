@@ -32,12 +32,17 @@ export class ArtifactCollector {
   }
 
   /** Reads every noted path not read yet through `root` (the container's /proc/<pid>/root). */
-  async collect(root: string): Promise<FileArtifact[]> {
+  collect(root: string): Promise<FileArtifact[]> {
+    return this.collectWith((p) => analyzeFile(p, { root, host: this.host }));
+  }
+
+  /** Reads every noted path not read yet with `read` (which throws when the file is gone). */
+  async collectWith(read: (path: string) => Promise<FileArtifact>): Promise<FileArtifact[]> {
     const fresh: FileArtifact[] = [];
     for (const p of this.paths) {
       if (this.collected.has(p)) continue;
       try {
-        const artifact = await analyzeFile(p, { root, host: this.host });
+        const artifact = await read(p);
         this.collected.set(p, artifact);
         fresh.push(artifact);
       } catch {

@@ -2,8 +2,9 @@
 // keeps the events of purple's rules whose process descends from a registered container, and
 // hands each to the scenario that owns it together with its raw lines.
 import { randomUUID } from 'node:crypto';
-import { execa } from 'execa';
-import { AuditStream, followLines } from '../audit/index.js';
+import { AuditStream } from '../audit/index.js';
+import type { HostExec } from '../host/exec.js';
+import { type HostTransport, localTransport } from '../targets/transport.js';
 import type { AuditEvent } from '../audit/event.js';
 import { loadAuditRules, RULE_KEY_PREFIX, type LoadedRules } from './audit-rules.js';
 import { ProcessAttribution, type Owner } from './process-attribution.js';
@@ -23,8 +24,8 @@ export interface AuditCounters {
   backlogLimit: number;
 }
 
-export async function readAuditCounters(): Promise<AuditCounters> {
-  const r = await execa('auditctl', ['-s'], { reject: false });
+export async function readAuditCounters(host: HostExec = localTransport.root): Promise<AuditCounters> {
+  const r = await host.run('auditctl', ['-s']);
   const get = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(r.stdout)?.[1] ?? NaN);
   return { lost: get('lost'), backlog: get('backlog'), backlogLimit: get('backlog_limit') };
 }
@@ -43,10 +44,18 @@ export class AuditCollector {
   constructor(
     readonly runId: string,
     private readonly logPath = AUDIT_LOG,
+    readonly transport: HostTransport = localTransport,
+    /** Distinguishes the rules of several targets of one run that may be the same machine. */
+    private readonly keySuffix = '',
   ) {}
 
   get key(): string {
-    return `${RULE_KEY_PREFIX}-${this.runId}`;
+    return `${RULE_KEY_PREFIX}-${this.runId}${this.keySuffix}`;
+  }
+
+  /** The kernel's audit counters on the watched host. */
+  counters(): Promise<AuditCounters> {
+    return readAuditCounters(this.transport.root);
   }
 
   get loadedRules(): string[] {
@@ -59,13 +68,13 @@ export class AuditCollector {
 
   /** Starts tailing from the end of the log, then loads the rules (so no event of ours is missed). */
   async start(): Promise<void> {
-    const lines = followLines(this.logPath, { signal: this.abort.signal });
+    const lines = this.transport.follow(this.logPath, this.abort.signal);
     this.pump = (async () => {
       for await (const line of lines) this.onLine(line);
     })().catch((err: unknown) => {
       if (!this.abort.signal.aborted) this.failure = err instanceof Error ? err : new Error(String(err));
     });
-    this.rules = await loadAuditRules(this.key);
+    this.rules = await loadAuditRules(this.key, this.transport.root);
   }
 
   subscribe(scenario: string, listener: AuditListener): void {
@@ -82,11 +91,12 @@ export class AuditCollector {
     if (this.failure) throw this.failure;
     const token = `purple-barrier-${randomUUID()}`;
     const seen = new Promise<void>((resolve) => this.barriers.set(token, resolve));
-    await execa('auditctl', ['-m', token]);
+    const sent = await this.transport.root.run('auditctl', ['-m', token]);
+    if (sent.code !== 0) throw new Error(`auditctl -m failed on ${this.transport.root.where}: ${sent.stderr.trim()}`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`the audit log ${this.logPath} did not show purple's marker within ${timeoutMs} ms: is auditd writing it?`)),
+        () => reject(new Error(`the audit log ${this.logPath} on ${this.transport.root.where} did not show purple's marker within ${timeoutMs} ms: is auditd writing it?`)),
         timeoutMs,
       );
     });

@@ -2,8 +2,8 @@
 // removes exactly those rules afterwards. Never touches rules it did not add.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { EnvironmentError } from '../cli/command.js';
+import { type HostExec, localHost } from '../host/exec.js';
 
 export const AUDIT_RULES_FILE = fileURLToPath(new URL('../../../containers/audit/purple.rules', import.meta.url));
 export const RULE_KEY_PREFIX = 'purple';
@@ -35,23 +35,23 @@ export interface LoadedRules {
 }
 
 /** Adds the rules under `key`; on any failure removes what it added and throws with auditctl's answer. */
-export async function loadAuditRules(key: string): Promise<LoadedRules> {
+export async function loadAuditRules(key: string, host: HostExec = localHost): Promise<LoadedRules> {
   const added: string[][] = [];
   const remove = async (): Promise<string[]> => {
     const failures: string[] = [];
     for (const args of added.splice(0).reverse()) {
-      const r = await execa('auditctl', ['-d', ...args.slice(1)], { reject: false });
-      if (r.exitCode !== 0 && !/No rule matches/i.test(r.stderr)) failures.push(`${args.join(' ')}: ${r.stderr.trim()}`);
+      const r = await host.run('auditctl', ['-d', ...args.slice(1)]);
+      if (r.code !== 0 && !/No rule matches/i.test(r.stderr)) failures.push(`${args.join(' ')}: ${r.stderr.trim()}`);
     }
     return failures;
   };
   for (const args of ruleArgs(key)) {
-    const r = await execa('auditctl', args, { reject: false });
-    if (r.exitCode !== 0) {
+    const r = await host.run('auditctl', args);
+    if (r.code !== 0) {
       await remove();
       const immutable = /immutable|Operation not permitted/i.test(r.stderr);
       throw new EnvironmentError(
-        `auditctl refused "${args.join(' ')}": ${r.stderr.trim() || r.stdout.trim()}` +
+        `auditctl refused "${args.join(' ')}"${host === localHost ? '' : ` on ${host.where}`}: ${r.stderr.trim() || r.stdout.trim()}` +
           (immutable
             ? ' (the audit rule set is immutable, `-e 2`: reboot without it to let purple add its rules)'
             : ' (is auditd installed and running? run `purple doctor`)'),
@@ -63,9 +63,9 @@ export async function loadAuditRules(key: string): Promise<LoadedRules> {
 }
 
 /** Every loaded rule of any purple run (for `purple cleanup`), as auditctl -d argument vectors. */
-export async function listPurpleRules(keyPrefix = RULE_KEY_PREFIX + '-'): Promise<string[][]> {
-  const r = await execa('auditctl', ['-l'], { reject: false });
-  if (r.exitCode !== 0) return [];
+export async function listPurpleRules(keyPrefix = RULE_KEY_PREFIX + '-', host: HostExec = localHost): Promise<string[][]> {
+  const r = await host.run('auditctl', ['-l']);
+  if (r.code !== 0) return [];
   return r.stdout
     .split('\n')
     .filter((line) => line.startsWith('-a ') && line.includes(`key=${keyPrefix}`))

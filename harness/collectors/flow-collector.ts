@@ -1,7 +1,8 @@
 // Polls the kernel's connection tracking table for the flows of the run's containers. conntrack
 // only reports a TCP flow's final byte count on DESTROY, long after TIME_WAIT, so live counts come
 // from listing the table (`conntrack -L`), which also keeps finished flows until they expire.
-import { execa } from 'execa';
+import type { HostExec } from '../host/exec.js';
+import { localTransport } from '../targets/transport.js';
 
 export type FlowListener = (line: string, stampedLine: string) => void;
 
@@ -22,7 +23,10 @@ export class FlowCollector {
   private polling: Promise<void> | undefined;
   private unavailable: string | undefined;
 
-  constructor(private readonly intervalMs = 400) {}
+  constructor(
+    private readonly intervalMs = 400,
+    private readonly host: HostExec = localTransport.root,
+  ) {}
 
   /** Why flows could not be collected (conntrack missing, accounting off...), if so. */
   get problem(): string | undefined {
@@ -30,7 +34,7 @@ export class FlowCollector {
   }
 
   async start(): Promise<void> {
-    const acct = await execa('sysctl', ['-n', 'net.netfilter.nf_conntrack_acct'], { reject: false });
+    const acct = await this.host.run('cat', ['/proc/sys/net/netfilter/nf_conntrack_acct']);
     if (acct.stdout.trim() !== '1') {
       this.unavailable = 'conntrack byte accounting is off (net.netfilter.nf_conntrack_acct=0): run `sudo bash containers/provision.sh`';
     }
@@ -82,9 +86,9 @@ export class FlowCollector {
   }
 
   private async list(): Promise<string[]> {
-    const r = await execa('conntrack', ['-L', '-o', 'extended,id'], { reject: false });
-    if (r.exitCode !== 0) {
-      this.unavailable ??= `conntrack -L failed: ${r.stderr.trim().split('\n')[0] ?? ''} (is the conntrack tool installed? run \`sudo bash containers/provision.sh\`)`;
+    const r = await this.host.run('conntrack', ['-L', '-o', 'extended,id']);
+    if (r.code !== 0) {
+      this.unavailable ??= `conntrack -L failed on ${this.host.where}: ${r.stderr.trim().split('\n')[0] ?? ''} (is the conntrack tool installed? run \`sudo bash containers/provision.sh\`)`;
       return [];
     }
     return r.stdout.split('\n').filter((l) => l.includes('src='));

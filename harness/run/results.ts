@@ -67,6 +67,8 @@ export interface ScenarioResult {
   alerts: Alert[];
   /** Output folder of this scenario (raw telemetry), relative to the run folder. */
   dir: string;
+  /** Where it ran: `docker://<host>` (containers) or `ssh://user@host:port` (a plain host). */
+  target?: string;
   error: string | null;
   /** Repetition index when run with --repeat. */
   repetition?: number;

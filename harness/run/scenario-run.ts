@@ -1,33 +1,33 @@
-// One scenario, start to end: fresh containers on their own internal network, live collectors
-// feeding the detectors, the steps in order, the telemetry saved for replay, and cleanup always.
+// One scenario, start to end: a fresh target (containers on their own internal network, or a
+// private work dir on a host), live collectors feeding the detectors, the steps in order, the
+// telemetry saved for replay, and cleanup always.
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type Dockerode from 'dockerode';
 import type { AuditEvent } from '../audit/event.js';
 import type { Flow, FileArtifact, TelemetryItem } from '../telemetry/types.js';
 import { ConntrackParser, flowKey } from '../telemetry/conntrack.js';
 import type { AuditCollector } from '../collectors/audit-collector.js';
-import { readAuditCounters } from '../collectors/audit-collector.js';
 import type { FlowCollector } from '../collectors/flow-collector.js';
 import { ArtifactCollector } from '../collectors/artifact-collector.js';
-import { DockerEnvironment } from '../targets/docker-environment.js';
-import { SCENARIO_MOUNT, type Role, type Scenario, type Step } from '../scenario/types.js';
+import type { ScenarioTarget } from '../targets/target.js';
+import type { Role, Scenario, Step } from '../scenario/types.js';
+import { WORKDIR_TEMPLATE } from '../scenario/loader.js';
 import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
 import { createEngine } from '../../detectors/engine.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
-import { launchStep } from './step-launcher.js';
 import { score, type EmittedAlert } from './scoring.js';
 
 export interface ScenarioRunContext {
-  docker: Dockerode;
   runId: string;
   runDir: string;
+  /** The collectors of the host the target runs on. */
   audit: AuditCollector;
   flows: FlowCollector;
-  imageFor: (role: Role) => string;
+  /** A fresh target for one scenario (its slug names what it creates). */
+  createTarget: (slug: string) => ScenarioTarget;
   shared: SharedConfig;
   overrides: Record<string, Record<string, unknown>>;
   /** analytic id -> technique id, for every registered detector. */
@@ -59,7 +59,9 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const dir = path.join(ctx.runDir, 'scenarios', slug);
   mkdirSync(dir, { recursive: true });
   const started = new Date();
-  const env = new DockerEnvironment(ctx.docker, ctx.runId, slug);
+  const env = ctx.createTarget(slug);
+  // {{workdir}} is a template value (and PURPLE_WORKDIR in the steps' environment), not an input.
+  const templated = { ...inputs, [WORKDIR_TEMPLATE]: env.workdir };
   const steps: StepOutcome[] = [];
   const events: AuditEvent[] = [];
   const flows = new Map<string, Flow>();
@@ -86,47 +88,47 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   };
 
   try {
-    ctx.progress(slug, 'starting containers');
-    await env.start(scenario.containers, ctx.imageFor);
+    ctx.progress(slug, env.workdir ? `preparing ${env.workdir} on ${env.uri}` : 'starting containers');
+    await env.start(scenario.containers);
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
     engine = createEngine({ shared, overrides: ctx.overrides });
     writeFileSync(
       path.join(dir, SAVED.context),
-      JSON.stringify({ host: env.get('victim').name, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
+      JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
     );
 
     auditLog = createWriteStream(path.join(dir, SAVED.audit));
     flowLog = createWriteStream(path.join(dir, SAVED.flows));
-    const victim = env.get('victim');
-    const artifactCollector = new ArtifactCollector(victim.name);
+    const victimName = env.hostName('victim');
+    const artifactCollector = new ArtifactCollector(victimName);
     ctx.audit.subscribe(slug, (event, raw, owner) => {
       auditLog!.write(raw.join('\n') + '\n');
       events.push(event);
       if (owner.container === 'victim') artifactCollector.observe(event);
-      push({ kind: 'audit', event, host: env.get(owner.container as Role).name });
+      push({ kind: 'audit', event, host: env.hostName(owner.container as Role) });
     });
-    for (const c of env.containers.values()) {
-      ctx.audit.attribution.addRoot(c.shimPid, { scenario: slug, container: c.role });
-      ctx.audit.attribution.addRoot(c.initPid, { scenario: slug, container: c.role });
+    for (const role of scenario.containers) {
+      for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     }
-    const parser = new ConntrackParser({ host: victim.name });
-    await ctx.flows.watch(slug, victim.address, (line, stamped) => {
+    const parser = new ConntrackParser({ host: victimName });
+    await ctx.flows.watch(slug, addresses.victim ?? '', (line, stamped) => {
       flowLog!.write(stamped + '\n');
       const flow = parser.push(stamped);
       if (!flow) return;
       flows.set(flowKey(flow), flow);
       push({ kind: 'flow', flow });
     });
-    lostBefore = (await readAuditCounters()).lost;
+    lostBefore = (await ctx.audit.counters()).lost;
 
-    for (const role of scenario.containers) await env.copyDirectory(role, scenario.dir, SCENARIO_MOUNT);
+    await env.copyScenario(scenario.dir);
 
-    const environment = scenarioEnv(inputs, addresses);
-    const values = templateValues(inputs, addresses);
+    const environment = scenarioEnv(templated, addresses);
+    const values = templateValues(templated, addresses);
+    const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      for (const artifact of await artifactCollector.collect(`/proc/${victim.initPid}/root`)) {
+      for (const artifact of await artifactCollector.collectWith((p) => env.readArtifact('victim', p))) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
       }
@@ -134,7 +136,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.steps.entries()) {
       if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
       ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
-      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline);
+      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container));
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
@@ -150,11 +152,11 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     error = (err as Error).message;
   } finally {
     ctx.progress(slug, 'cleaning up');
-    const values = templateValues(inputs, addresses);
+    const values = templateValues(templated, addresses);
     for (const [index, step] of scenario.cleanup.entries()) {
-      if (!env.containers.has(step.container)) continue;
+      if (!env.has(step.container)) continue;
       try {
-        const outcome = await runStep(env, step, values, scenarioEnv(inputs, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
+        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
@@ -168,15 +170,17 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
-  const lostAfter = (await readAuditCounters()).lost;
+  const lostAfter = await ctx.audit.counters().then((c) => c.lost, () => NaN);
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
 
-  const checks = evaluateTelemetryChecks(scenario, inputs, {
+  const users = env.users?.();
+  const checks = evaluateTelemetryChecks(scenario, templated, {
     events,
     flows: [...flows.values()],
     artifacts,
     addresses,
+    ...(users ? { users } : {}),
   });
   const verdicts = score({
     analytics: ctx.analytics,
@@ -215,6 +219,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     },
     alerts,
     dir: path.join('scenarios', slug),
+    target: env.uri,
     error,
   };
   if (request.repetition !== undefined) result.repetition = request.repetition;
@@ -222,20 +227,22 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
 }
 
 async function runStep(
-  env: DockerEnvironment,
+  env: ScenarioTarget,
   step: Step,
   values: Record<string, InputValue>,
   environment: Record<string, string>,
   tag: string,
   signal: AbortSignal,
+  onPid?: (pid: number) => void,
 ): Promise<StepOutcome> {
   const argv =
     'script' in step.command
-      ? [`${SCENARIO_MOUNT}/${step.command.script}`, ...step.command.args.map((a) => interpolate(a, values))]
+      ? [`${env.payloadDir}/${step.command.script}`, ...step.command.args.map((a) => interpolate(a, values))]
       : ['/bin/sh', '-c', interpolate(step.command.run, values)];
   const user = interpolate(step.user, values);
   const started = new Date();
-  const r = await launchStep(env, {
+  const r = await env.launch({
+    ...(onPid ? { onPid } : {}),
     role: step.container,
     user,
     launch: step.launch,

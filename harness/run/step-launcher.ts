@@ -1,19 +1,9 @@
 // How a step is started inside its container: a plain exec, a job run by cron (no TTY, parent
 // chain cron -> sh -> command), or an exec on a real TTY, as an interactive user would.
 import type { DockerEnvironment, ExecResult } from '../targets/docker-environment.js';
-import type { Launch, Role } from '../scenario/types.js';
+import type { StepRequest } from '../targets/target.js';
 
-export interface LaunchRequest {
-  role: Role;
-  user: string;
-  launch: Launch;
-  argv: string[];
-  env: Record<string, string>;
-  timeoutMs: number;
-  /** Unique within the container, names the cron job's files. */
-  tag: string;
-  signal?: AbortSignal;
-}
+export type LaunchRequest = StepRequest;
 
 const CRON_DIR = '/etc/cron.d';
 const JOB_LOG_DIR = '/var/log/purple';

@@ -1,12 +1,14 @@
-// A whole run: the shared collectors, the scenarios in parallel (each on its own network), and
-// the report every renderer reads. Whatever happens, the run's rules and containers are removed.
-import os from 'node:os';
+// A whole run: per target (the local Docker engine, or each SSH host) its collectors and its
+// scenarios in parallel (each on its own network or work dir), then one report every renderer
+// reads. Whatever happens, the run's rules, containers and work dirs are removed.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type Dockerode from 'dockerode';
-import { AuditCollector } from '../collectors/audit-collector.js';
+import { AUDIT_LOG, AuditCollector } from '../collectors/audit-collector.js';
 import { FlowCollector } from '../collectors/flow-collector.js';
-import type { Role, Scenario, InputValue } from '../scenario/types.js';
+import type { Scenario, InputValue } from '../scenario/types.js';
+import type { ScenarioTarget } from '../targets/target.js';
+import type { HostTransport } from '../targets/transport.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import { summarizeAnalytics } from '../../reports/coverage.js';
 import { hostInfo } from './host-info.js';
@@ -14,14 +16,30 @@ import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
 import { markRunAlive, markRunEnded } from './live-runs.js';
 
+export interface PlannedScenario {
+  scenario: Scenario;
+  inputs: Record<string, InputValue>;
+}
+
+/** One place scenarios run: its transport for the collectors, and a fresh ScenarioTarget per scenario. */
+export interface RunTarget {
+  uri: string;
+  transport: HostTransport;
+  createTarget: (runId: string, slug: string) => ScenarioTarget;
+  scenarios: PlannedScenario[];
+  /** Called once the target's collectors are stopped (closes its connection). */
+  close?: () => Promise<void>;
+}
+
 export interface SuiteOptions {
-  docker: Dockerode;
-  scenarios: { scenario: Scenario; inputs: Record<string, InputValue> }[];
+  /** The local engine, for the report's environment (null when no scenario runs in containers). */
+  docker: Dockerode | null;
+  targets: RunTarget[];
   runId?: string;
   runDir: string;
+  /** Scenarios at once, per target. */
   parallel: number;
   repeat: number;
-  imageFor: (role: Role) => string;
   shared: SharedConfig;
   overrides: Record<string, Record<string, unknown>>;
   thresholds: Record<string, Record<string, unknown>>;
@@ -42,34 +60,91 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
   const runId = options.runId ?? newRunId();
   mkdirSync(options.runDir, { recursive: true });
   const started = new Date();
-  const audit = new AuditCollector(runId);
-  const flows = new FlowCollector();
   const warnings: string[] = [...(options.hostWarnings ?? [])];
   const results: ScenarioResult[] = [];
-  let loadedRules: string[] = [];
+  const loadedRules: string[] = [];
+  const several = options.targets.length > 1;
   markRunAlive(runId);
   try {
+    await Promise.all(
+      options.targets.map(async (target, index) => {
+        const suffix = several ? `-t${index + 1}` : '';
+        const say = (w: string) => warnings.push(several ? `${target.uri}: ${w}` : w);
+        try {
+          const outcome = await runTarget(options, runId, target, suffix, say);
+          results.push(...outcome.results);
+          loadedRules.push(...outcome.rules.map((r) => (several ? `${target.uri}: ${r}` : r)));
+        } catch (err) {
+          say(`${target.scenarios.length} scenario(s) did not run: ${(err as Error).message}`);
+        } finally {
+          await target.close?.().catch(() => undefined);
+        }
+      }),
+    );
+  } finally {
+    markRunEnded(runId);
+  }
+  if (options.signal.aborted) warnings.push(`run interrupted: ${String((options.signal.reason as Error)?.message ?? '')}`);
+  const order = options.targets.flatMap((t) => t.scenarios.map((s) => s.scenario.id));
+  const targetOrder = options.targets.map((t) => t.uri);
+  results.sort(
+    (a, b) =>
+      order.indexOf(a.id) - order.indexOf(b.id) ||
+      targetOrder.indexOf(a.target ?? '') - targetOrder.indexOf(b.target ?? '') ||
+      (a.repetition ?? 0) - (b.repetition ?? 0),
+  );
+  return {
+    schema_version: 1,
+    run_id: runId,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    environment: await hostInfo(options.docker, targetOrder.join(' ')),
+    auditRules: loadedRules,
+    config: {
+      trustedCidrs: options.shared.trustedCidrs,
+      standardUsers: options.shared.standardUsers,
+      thresholds: options.thresholds,
+    },
+    scenarios: results,
+    analytics: summarizeAnalytics(results),
+    baseline: null,
+    command: options.command,
+    warnings,
+  };
+}
+
+/** One target: its collectors, its scenarios through a pool, its rules removed at the end. */
+async function runTarget(
+  options: SuiteOptions,
+  runId: string,
+  target: RunTarget,
+  keySuffix: string,
+  warn: (warning: string) => void,
+): Promise<{ results: ScenarioResult[]; rules: string[] }> {
+  const audit = new AuditCollector(runId, AUDIT_LOG, target.transport, keySuffix);
+  const flows = new FlowCollector(undefined, target.transport.root);
+  const results: ScenarioResult[] = [];
+  const slugSuffix = keySuffix;
+  try {
     await audit.start();
-    loadedRules = audit.loadedRules;
     await flows.start();
-    if (flows.problem) warnings.push(`flow collection: ${flows.problem}`);
+    if (flows.problem) warn(`flow collection: ${flows.problem}`);
     const ctx: ScenarioRunContext = {
-      docker: options.docker,
       runId,
       runDir: options.runDir,
       audit,
       flows,
-      imageFor: options.imageFor,
+      createTarget: (slug) => target.createTarget(runId, slug),
       shared: options.shared,
       overrides: options.overrides,
       analytics: options.analytics,
       signal: options.signal,
       progress: options.progress,
     };
-    const queue = options.scenarios.flatMap((s) =>
+    const queue = target.scenarios.flatMap((s) =>
       Array.from({ length: options.repeat }, (_, i) => ({
         ...s,
-        slug: options.repeat > 1 ? `${s.scenario.id}-r${i + 1}` : s.scenario.id,
+        slug: (options.repeat > 1 ? `${s.scenario.id}-r${i + 1}` : s.scenario.id) + slugSuffix,
         repetition: options.repeat > 1 ? i + 1 : undefined,
       })),
     );
@@ -83,30 +158,9 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
   } finally {
     await flows.stop();
     const leftovers = await audit.stop();
-    if (leftovers.length) warnings.push(`audit rules that could not be removed: ${leftovers.join('; ')}`);
+    if (leftovers.length) warn(`audit rules that could not be removed: ${leftovers.join('; ')}`);
     const parsed = audit.parserStats;
-    if (parsed.malformed > 0) warnings.push(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
-    markRunEnded(runId);
+    if (parsed.malformed > 0) warn(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
   }
-  if (options.signal.aborted) warnings.push(`run interrupted: ${String((options.signal.reason as Error)?.message ?? '')}`);
-  const order = options.scenarios.map((s) => s.scenario.id);
-  results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id) || (a.repetition ?? 0) - (b.repetition ?? 0));
-  return {
-    schema_version: 1,
-    run_id: runId,
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    environment: await hostInfo(options.docker, `docker://${os.hostname()}`),
-    auditRules: loadedRules,
-    config: {
-      trustedCidrs: options.shared.trustedCidrs,
-      standardUsers: options.shared.standardUsers,
-      thresholds: options.thresholds,
-    },
-    scenarios: results,
-    analytics: summarizeAnalytics(results),
-    baseline: null,
-    command: options.command,
-    warnings,
-  };
+  return { results, rules: audit.loadedRules };
 }

@@ -289,6 +289,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const RESERVED_INPUTS = new Set<string>(ROLES);
+/** {{workdir}}: '' in containers, the scenario's private work dir on a host target (prefix of every path it writes). */
+export const WORKDIR_TEMPLATE = 'workdir';
 const USER_TEMPLATE_OR_NAME = /^(\{\{\s*[a-z][a-z0-9_]*\s*\}\}|[a-z_][a-z0-9_-]{0,31}|\d+)$/;
 
 /** Where each loaded scenario's twin_of is, for the cross-scenario check. */
@@ -325,6 +327,7 @@ function checkMeaning(raw: Obj, dir: string, file: string, ctx: Context): Scenar
       if (!isObject(spec)) continue;
       const at = ['inputs', name];
       if (RESERVED_INPUTS.has(name)) ctx.error(at, `${name} is reserved for the address of the ${name} container`, { key: true });
+      if (name === WORKDIR_TEMPLATE) ctx.error(at, `${name} is reserved for the work dir prefix ({{workdir}})`, { key: true });
       const input = checkInput(name, spec, at, ctx);
       if (input) inputs.push(input);
     }
@@ -335,7 +338,7 @@ function checkMeaning(raw: Obj, dir: string, file: string, ctx: Context): Scenar
   // Containers.
   const containers = list(raw.containers).filter((c): c is Role => (ROLES as readonly unknown[]).includes(c));
   if (Array.isArray(raw.containers) && !containers.includes('victim')) ctx.error(['containers'], 'must include victim (where the behaviour happens)');
-  const templateNamesKnown = new Set<string>([...inputs.map((i) => i.name), ...containers]);
+  const templateNamesKnown = new Set<string>([...inputs.map((i) => i.name), ...containers, WORKDIR_TEMPLATE]);
   const declaredInputs = new Set(raw.inputs && isObject(raw.inputs) ? Object.keys(raw.inputs) : []);
   const checkTemplates = (at: FieldPath, value: unknown): void => {
     if (typeof value !== 'string') return;
@@ -361,6 +364,14 @@ function checkMeaning(raw: Obj, dir: string, file: string, ctx: Context): Scenar
     if (first !== undefined) ctx.error(['steps', i, 'name'], `duplicate step name ${JSON.stringify(s.name)} (also steps[${first}])`);
     else names.set(s.name, i);
   });
+
+  // A plain host has one role and no cron purple may take over.
+  if (list(raw.platforms).includes('host')) {
+    const others = containers.filter((c) => c !== 'victim');
+    if (others.length) ctx.error(['platforms'], `host: a host target has only the victim role, but containers lists ${others.join(', ')} (drop host from platforms)`);
+    const cronStep = steps.findIndex((s) => s?.launch === 'cron');
+    if (cronStep >= 0) ctx.error(['platforms'], `host: steps[${cronStep}] is launched by cron, which purple only drives inside its own containers, never on a host (drop host from platforms)`);
+  }
 
   // Expectations.
   const expect: Record<string, Expectation> = {};

@@ -1,10 +1,15 @@
 // The containers of one scenario: an internal Docker network (no route out) and one container per
 // role, labelled with the run id so `purple cleanup` can always find what a killed run left.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
-import type { Role } from '../scenario/types.js';
+import { SCENARIO_MOUNT, type Role } from '../scenario/types.js';
+import type { FileArtifact } from '../telemetry/types.js';
+import { analyzeFile } from '../telemetry/content.js';
+import { launchStep } from '../run/step-launcher.js';
+import type { ScenarioTarget, StepRequest, StepResult } from './target.js';
 
 export const LABEL_RUN = 'purple.run';
 export const LABEL_SCENARIO = 'purple.scenario';
@@ -52,14 +57,18 @@ export interface RoleContainer {
 
 const TAIL = 4096;
 
-export class DockerEnvironment {
+export class DockerEnvironment implements ScenarioTarget {
   readonly containers = new Map<Role, RoleContainer>();
   private network: Dockerode.Network | undefined;
+  readonly uri = `docker://${os.hostname()}`;
+  readonly workdir = '';
+  readonly payloadDir = SCENARIO_MOUNT;
 
   constructor(
     private readonly docker: Dockerode,
     readonly runId: string,
     readonly scenarioId: string,
+    private readonly imageFor?: (role: Role) => string,
   ) {}
 
   get prefix(): string {
@@ -70,7 +79,8 @@ export class DockerEnvironment {
     return { [LABEL_RUN]: this.runId, [LABEL_SCENARIO]: this.scenarioId, ...(role ? { [LABEL_ROLE]: role } : {}) };
   }
 
-  async start(roles: Role[], imageFor: (role: Role) => string): Promise<void> {
+  async start(roles: Role[], imageFor = this.imageFor): Promise<void> {
+    if (!imageFor) throw new Error('DockerEnvironment.start: no image for the roles');
     this.network = await this.docker.createNetwork({
       Name: `${this.prefix}-net`,
       Driver: 'bridge',
@@ -115,6 +125,33 @@ export class DockerEnvironment {
 
   addresses(): Partial<Record<Role, string>> {
     return Object.fromEntries([...this.containers].map(([role, c]) => [role, c.address]));
+  }
+
+  has(role: Role): boolean {
+    return this.containers.has(role);
+  }
+
+  hostName(role: Role): string {
+    return this.get(role).name;
+  }
+
+  /** Every process of a container descends from its shim (and its init). */
+  attributionRoots(role: Role): number[] {
+    const c = this.get(role);
+    return [c.shimPid, c.initPid];
+  }
+
+  async copyScenario(directory: string): Promise<void> {
+    for (const role of this.containers.keys()) await this.copyDirectory(role, directory, SCENARIO_MOUNT);
+  }
+
+  launch(request: StepRequest): Promise<StepResult> {
+    return launchStep(this, request);
+  }
+
+  readArtifact(role: Role, path: string): Promise<FileArtifact> {
+    const c = this.get(role);
+    return analyzeFile(path, { root: `/proc/${c.initPid}/root`, host: c.name });
   }
 
   /** Copies a local directory into the container (as root-owned files) at `target`. */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,8 @@ import { loadConfig } from '../../config.js';
 import { loadDetectors } from '../../../detectors/registry.js';
 import { createEngine } from '../../../detectors/engine.js';
 import { docker } from '../../host/docker.js';
+import { DockerEnvironment } from '../../targets/docker-environment.js';
+import { localTransport } from '../../targets/transport.js';
 import { ensureImages, imageRef } from '../../host/images.js';
 import { runDoctorChecks } from '../../host/doctor.js';
 import { abortOnSignals } from '../../run/interrupt.js';
@@ -101,14 +104,21 @@ export const runCommand: Command = {
     const interrupt = abortOnSignals((signal) => process.stderr.write(`\npurple: ${signal}: stopping, cleaning up...\n`));
     let report;
     try {
+      const engine = docker();
       report = await runSuite({
-        docker: docker(),
-        scenarios: planned,
+        docker: engine,
+        targets: [
+          {
+            uri: `docker://${os.hostname()}`,
+            transport: localTransport,
+            createTarget: (id, slug) => new DockerEnvironment(engine, id, slug, imageRef),
+            scenarios: planned,
+          },
+        ],
         runId,
         runDir,
         parallel,
         repeat,
-        imageFor: imageRef,
         shared: config.shared,
         overrides: config.overrides,
         thresholds,

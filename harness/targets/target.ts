@@ -1,0 +1,55 @@
+// Where one scenario runs: its roles (containers, or the one plain host), how its payloads get
+// there, how a step is started and which pids root the attribution of its processes, how a
+// created file's content is read, and how everything is removed again. scenario-run.ts only
+// talks to this interface; DockerEnvironment and SshHostTarget implement it.
+import type { FileArtifact } from '../telemetry/types.js';
+import type { Launch, Role } from '../scenario/types.js';
+
+export interface StepRequest {
+  role: Role;
+  user: string;
+  launch: Launch;
+  argv: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Unique within the scenario, names the step's own files (cron jobs). */
+  tag: string;
+  signal?: AbortSignal;
+  /**
+   * Called with the step's top pid once it is known and before the step's command starts, so
+   * the audit collector can attribute every process the step creates.
+   */
+  onPid?: (pid: number) => void;
+}
+
+export interface StepResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  pid: number | null;
+}
+
+export interface ScenarioTarget {
+  /** `docker://<engine host>` or `ssh://user@host:port`: what the report names as the target. */
+  readonly uri: string;
+  /** Prefix of every path the scenario writes ({{workdir}}): '' in containers, the private dir on a host. */
+  readonly workdir: string;
+  /** Where the scenario folder is copied; the `script:` of a step is run from there. */
+  readonly payloadDir: string;
+  start(roles: Role[]): Promise<void>;
+  has(role: Role): boolean;
+  addresses(): Partial<Record<Role, string>>;
+  /** The host name alerts carry for telemetry of this role. */
+  hostName(role: Role): string;
+  /** Pids whose descendants belong to the role from its start (containers); steps add their own via onPid. */
+  attributionRoots(role: Role): number[];
+  copyScenario(directory: string): Promise<void>;
+  launch(request: StepRequest): Promise<StepResult>;
+  /** Reads a file the role's processes created (as they saw its path), or throws when it is gone. */
+  readArtifact(role: Role, path: string): Promise<FileArtifact>;
+  /** User name -> uid on the victim, when the target knows it better than the image defaults. */
+  users?(): Record<string, number>;
+  /** Removes everything the scenario created on the target; returns what could not be removed. */
+  teardown(): Promise<string[]>;
+}

@@ -1,0 +1,17 @@
+// How the run-level collectors reach the host they watch: commands (as root) through a HostExec,
+// and a line source for the audit log. Locally that is execFile and followLines; over SSH,
+// exec channels on the target's one connection (harness/targets/ssh/session.ts).
+import { followLines } from '../audit/index.js';
+import { type HostExec, localHost } from '../host/exec.js';
+
+export interface HostTransport {
+  /** Runs commands with root rights (auditctl, conntrack, reading the audit log). */
+  readonly root: HostExec;
+  /** Lines appended to `file` from now on, until `signal` aborts; throws when the source breaks. */
+  follow(file: string, signal: AbortSignal): AsyncIterable<string>;
+}
+
+export const localTransport: HostTransport = {
+  root: localHost,
+  follow: (file, signal) => followLines(file, { signal }),
+};

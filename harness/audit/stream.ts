@@ -1,5 +1,4 @@
 // The three layers wired together: raw lines -> records -> events -> AuditEvent, with counters.
-import { StringDecoder } from 'node:string_decoder';
 import type { AuditEvent } from './event.js';
 import { EventAssembler } from './assembler.js';
 import { normalizeEvent } from './normalize.js';
@@ -95,22 +94,46 @@ function isBlank(line: string): boolean {
   return true;
 }
 
-/** Splits a chunked byte or text stream into lines (UTF-8, `\n` separated; a final unterminated line counts). */
+/**
+ * Splits a chunked byte or text stream into lines (UTF-8, `\n` separated; a final unterminated line counts).
+ * Each line is decoded on its own, so a retained value never pins a whole multi-megabyte chunk in memory
+ * (slices of one big decoded string would).
+ */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+  private pending: Buffer[] = [];
+  private partialText = '';
 
   /** Complete lines in this chunk, without their newline. */
   write(chunk: Buffer | string): string[] {
-    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    const lines = text.split('\n');
-    this.partial = lines.pop()!;
+    if (typeof chunk === 'string') {
+      const lines = (this.partialText + chunk).split('\n');
+      this.partialText = lines.pop()!;
+      return lines;
+    }
+    const lines: string[] = [];
+    let start = 0;
+    let nl = chunk.indexOf(10);
+    if (nl >= 0 && this.pending.length > 0) {
+      this.pending.push(chunk.subarray(0, nl));
+      lines.push(Buffer.concat(this.pending).toString('utf8'));
+      this.pending = [];
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      lines.push(chunk.toString('utf8', start, nl));
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    // Keep a copy: the caller may reuse its buffer.
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
     return lines;
   }
 
   end(): string[] {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
+    const rest = this.partialText + (this.pending.length > 0 ? Buffer.concat(this.pending).toString('utf8') : '');
+    this.pending = [];
+    this.partialText = '';
     return rest.length > 0 ? [rest] : [];
   }
 }

@@ -145,3 +145,15 @@ describe('audit event assembly', () => {
     expect(eventsOf(lines).events[0]!.process.argv).to.deep.equal(['echo', 'ABCDEF']);
   });
 });
+
+describe('LineSplitter', () => {
+  it('keeps multi-byte UTF-8 and lines intact across chunk boundaries, and ends with the unterminated line', async () => {
+    const { LineSplitter } = await import('../../harness/audit/index.js');
+    const bytes = Buffer.from('type=A msg=audit(1.1:1): x="é€"\nsecond line\nlast', 'utf8');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const s = new LineSplitter();
+      const lines = [...s.write(bytes.subarray(0, cut)), ...s.write(bytes.subarray(cut)), ...s.end()];
+      expect(lines, `cut at ${cut}`).to.deep.equal(['type=A msg=audit(1.1:1): x="é€"', 'second line', 'last']);
+    }
+  });
+});

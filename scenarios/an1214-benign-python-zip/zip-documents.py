@@ -13,6 +13,7 @@ def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__.strip().splitlines()[-1])
     source, output = sys.argv[1], sys.argv[2]
+    os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(os.listdir(source)):
             path = os.path.join(source, name)

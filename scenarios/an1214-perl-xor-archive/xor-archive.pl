@@ -10,6 +10,8 @@
 # usage: xor-archive.pl SOURCE_DIR OUTPUT_FILE KEY_LENGTH
 use strict;
 use warnings;
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
 
 @ARGV == 3 or die "usage: xor-archive.pl SOURCE_DIR OUTPUT_FILE KEY_LENGTH\n";
 my ($source, $output, $key_length) = @ARGV;
@@ -35,6 +37,7 @@ close $random;
 my $stream = substr($key x (int(length($body) / $key_length) + 1), 0, length $body);
 my $encrypted = $body ^ $stream;
 
+make_path(dirname($output));
 open(my $out, '>:raw', $output) or die "cannot write $output: $!\n";
 print $out 'XAR1', $encrypted;
 close $out or die "cannot write $output: $!\n";

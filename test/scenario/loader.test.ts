@@ -58,6 +58,19 @@ describe('scenario loader', () => {
       for (const [name, versions] of copies) expect(versions.size, `${name} differs between scenarios`).to.equal(1);
     });
 
+    it('host-capable scenarios put every path they write under {{workdir}}', () => {
+      const writable = /(?<![}\w.])\/(home|tmp|var\/tmp|dev\/shm|usr\/local|srv|opt)\b/;
+      for (const s of scenarios.filter((x) => x.platforms.includes('host'))) {
+        const texts = [
+          ...[...s.steps, ...s.cleanup].flatMap((st) => ('script' in st.command ? st.command.args : [st.command.run])),
+          ...s.telemetry.flatMap((t) => Object.values(t).filter((v): v is string => typeof v === 'string')),
+        ];
+        for (const t of texts) expect(t, `${s.id}: ${t}`).to.not.match(writable);
+        const pathInputs = s.inputs.filter((i) => i.type === 'path').map((i) => `{{${i.name}}}`);
+        for (const t of texts) for (const ref of pathInputs) if (t.includes(ref)) expect(t, `${s.id}: ${t}`).to.include(`{{workdir}}${ref}`);
+      }
+    });
+
     it('requireScenarios returns the same list', () => {
       expect(requireScenarios(DEFAULT_SCENARIOS_DIR).map((s) => s.id)).to.deep.equal(scenarios.map((s) => s.id));
     });

@@ -1,5 +1,6 @@
 // Runs the shipped payloads for real on this host, in a temp dir standing in for the victim's
-// filesystem (container paths such as /home/alice or /tmp are mapped into it), then checks what
+// filesystem ({{workdir}} for scenarios that also run on hosts; for container-only ones, paths
+// such as /home/alice or /tmp are rewritten into it), then checks what
 // they wrote against the scenario's own `file` telemetry checks and against the properties the
 // analytics rely on. Steps that need the sink or trusted containers are left to `purple run`.
 import { expect } from 'chai';
@@ -26,8 +27,13 @@ class FakeVictim {
   host(p: string): string {
     return path.join(this.root, p);
   }
-  /** Rewrites container paths inside a command argument. */
-  map(arg: string): string {
+  /** Template values: inputs, plus {{workdir}} = the temp root for host-capable scenarios. */
+  values(scenario: Scenario, overrides: Record<string, string> = {}): Record<string, string | number | boolean> {
+    return { ...resolveInputs(scenario, overrides), workdir: scenario.platforms.includes('host') ? this.root : '' };
+  }
+  /** Rewrites container paths inside a command argument (container-only scenarios, whose workdir is ''). */
+  map(scenario: Scenario, arg: string): string {
+    if (scenario.platforms.includes('host')) return arg;
     const re = new RegExp(`(^|[\\s=])(${MAPPED.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(?=/|\\s|$)`, 'g');
     return arg.replace(re, (_all, before: string, p: string) => `${before}${this.host(p)}`);
   }
@@ -38,8 +44,8 @@ class FakeVictim {
   run(scenario: Scenario, step: Step, values: Record<string, string | number | boolean>): { ms: number; stdout: string } {
     const argv =
       'script' in step.command
-        ? [path.join(scenario.dir, step.command.script), ...step.command.args.map((a) => this.map(interpolate(a, values)))]
-        : ['/bin/sh', '-c', this.map(interpolate(step.command.run, values))];
+        ? [path.join(scenario.dir, step.command.script), ...step.command.args.map((a) => this.map(scenario, interpolate(a, values)))]
+        : ['/bin/sh', '-c', this.map(scenario, interpolate(step.command.run, values))];
     const started = Date.now();
     const stdout = execFileSync(argv[0]!, argv.slice(1), {
       cwd: this.host('/home/alice'),
@@ -79,7 +85,7 @@ interface Outcome {
 /** Runs every step that needs no other container, and reads what it created. */
 async function runOnHost(scenario: Scenario): Promise<Outcome> {
   const victim = new FakeVictim();
-  const values = resolveInputs(scenario, {});
+  const values = victim.values(scenario);
   const stepMs = new Map<string, number>();
   for (const step of scenario.steps) {
     if (usesAddress(step)) continue;
@@ -87,22 +93,23 @@ async function runOnHost(scenario: Scenario): Promise<Outcome> {
   }
   const artifacts = new Map<string, FileArtifact>();
   for (const f of victim.files()) {
-    const a = await analyzeFile(f);
-    artifacts.set(victim.container(f), { ...a, path: victim.container(f) });
+    // Keyed by container path; `path` is what the process saw (the real path under {{workdir}}).
+    const seen = scenario.platforms.includes('host') ? f : victim.container(f);
+    artifacts.set(victim.container(f), { ...(await analyzeFile(f)), path: seen });
   }
   return { victim, artifacts, stepMs };
 }
 
 /** The scenario's own `file` checks, fed one CREATE event per file the payloads wrote. */
 function fileChecks(scenario: Scenario, outcome: Outcome) {
-  const events: AuditEvent[] = [...outcome.artifacts.keys()].map((p, i) => ({
+  const events: AuditEvent[] = [...outcome.artifacts.values()].map(({ path: p }, i) => ({
     id: `1.000:${i}`, node: null, time: '', serial: i, types: ['SYSCALL', 'PATH'], syscall: 'openat', args: [], success: true, exit: 3, key: null,
     process: { pid: 1, ppid: 0, uid: 0, euid: 0, auid: null, gid: 0, ses: null, tty: null, comm: null, exe: null, cwd: '/', argv: [], title: null },
     files: [{ name: p, nametype: 'CREATE', mode: null, inode: null, ouid: null }],
     socket: null,
   }));
   const specs = scenario.telemetry.filter((t) => t.kind === 'file').map((t) => ({ ...t, user: undefined }));
-  return evaluateTelemetryChecks({ telemetry: specs }, resolveInputs(scenario, {}), { events, flows: [], artifacts: [...outcome.artifacts.values()], addresses: {} });
+  return evaluateTelemetryChecks({ telemetry: specs }, outcome.victim.values(scenario), { events, flows: [], artifacts: [...outcome.artifacts.values()], addresses: {} });
 }
 
 describe('scenario payloads on this host', function () {
@@ -126,7 +133,7 @@ describe('scenario payloads on this host', function () {
   for (const id of ['an1214-python-xor-archive', 'an1214-perl-xor-archive', 'an1214-bash-xor-archive']) {
     it(`${id}: >= 7.5 bits/byte, no known magic, and the shared XAR1 format with a ${256}-byte key`, async () => {
       const o = await outcome(id);
-      const blob = [...o.artifacts.values()].find((a) => a.header.startsWith(Buffer.from('XAR1').toString('hex')))!;
+      const [where, blob] = [...o.artifacts.entries()].find(([, a]) => a.header.startsWith(Buffer.from('XAR1').toString('hex')))!;
       expect(blob, 'archive written').to.not.equal(undefined);
       expect(blob.entropy).to.be.at.least(7.5);
       expect(blob.format).to.equal(null);
@@ -134,7 +141,7 @@ describe('scenario payloads on this host', function () {
       const docs = o.victim.host('/home/alice/Documents');
       const names = readdirSync(docs).sort();
       const plain = Buffer.concat(names.map((n) => { const d = readFileSync(path.join(docs, n)); return Buffer.concat([Buffer.from(`${n}\n${d.length}\n`), d]); }));
-      const encrypted = readFileSync(o.victim.host(blob.path)).subarray(4);
+      const encrypted = readFileSync(o.victim.host(where)).subarray(4);
       expect(encrypted.length).to.equal(plain.length);
       const key = Buffer.alloc(256);
       for (let i = 0; i < encrypted.length; i++) {
@@ -149,7 +156,7 @@ describe('scenario payloads on this host', function () {
     const s = byId.get('an1214-bash-xor-archive')!;
     const victim = new FakeVictim();
     try {
-      const values = resolveInputs(s, { docs_kb: '64' });
+      const values = victim.values(s, { docs_kb: '64' });
       for (const step of s.steps) {
         const { ms } = victim.run(s, step, values);
         if (step.name.includes('XOR')) {
@@ -183,7 +190,7 @@ describe('scenario payloads on this host', function () {
     const s = byId.get('an1529-padded-binary-exec')!;
     const victim = new FakeVictim();
     try {
-      victim.run(s, s.steps[0]!, resolveInputs(s, { size_mb: '2', padding: 'zero' }));
+      victim.run(s, s.steps[0]!, victim.values(s, { size_mb: '2', padding: 'zero' }));
       const zero = victim.host('/tmp/.cache/update-agent');
       expect(statSync(zero).size).to.equal(2 * 1024 * 1024);
       expect((await analyzeFile(zero)).entropy).to.be.below(1);

@@ -15,6 +15,8 @@ export type AuditListener = (event: AuditEvent, rawLines: string[], owner: Owner
 
 const EVENT_ID = /msg=audit\((\d+\.\d+:\d+)\)/;
 const MAX_INFLIGHT_LINES = 50_000;
+/** auditd does not write EOE records to its log: a kernel event idle this long is complete. */
+const IDLE_EVENT_MS = 300;
 /** Executables of the container runtime itself: their events are machinery, not the container's. */
 const RUNTIME_EXE = /\/(runc|containerd-shim[\w-]*|docker-init|docker-proxy)$/;
 
@@ -40,6 +42,7 @@ export class AuditCollector {
   private rules: LoadedRules | undefined;
   private pump: Promise<void> | undefined;
   private failure: Error | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly runId: string,
@@ -106,15 +109,23 @@ export class AuditCollector {
       clearTimeout(timer);
       this.barriers.delete(token);
     }
+    // Every record written before the marker has been read; let the events they belong to complete.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_EVENT_MS));
+    this.flushIdle(IDLE_EVENT_MS);
   }
 
   /** Removes the run's rules and stops reading. Returns the rules that could not be removed. */
   async stop(): Promise<string[]> {
     const failures = (await this.rules?.remove()) ?? [];
+    clearInterval(this.idleTimer);
     this.abort.abort();
     await this.pump;
     for (const event of this.stream.end()) this.dispatch(event);
     return failures;
+  }
+
+  private flushIdle(idleMs: number): void {
+    for (const event of this.stream.flushIdle(idleMs)) this.dispatch(event);
   }
 
   private onLine(line: string): void {

@@ -27,6 +27,8 @@ export interface RunTarget {
   transport: HostTransport;
   createTarget: (runId: string, slug: string) => ScenarioTarget;
   scenarios: PlannedScenario[];
+  /** Called before the target's collectors start, with the run id and the key of its audit rules. */
+  prepare?: (runId: string, auditKey: string) => Promise<void>;
   /** Called once the target's collectors are stopped (closes its connection). */
   close?: () => Promise<void>;
 }
@@ -126,6 +128,7 @@ async function runTarget(
   const results: ScenarioResult[] = [];
   const slugSuffix = keySuffix;
   try {
+    await target.prepare?.(runId, audit.key);
     await audit.start();
     await flows.start();
     if (flows.problem) warn(`flow collection: ${flows.problem}`);

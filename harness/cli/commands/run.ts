@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT, EnvironmentError, UsageError } from '../command.js';
@@ -13,6 +13,9 @@ import { createEngine } from '../../../detectors/engine.js';
 import { docker } from '../../host/docker.js';
 import { DockerEnvironment } from '../../targets/docker-environment.js';
 import { localTransport } from '../../targets/transport.js';
+import { parseSshTarget, PASSWORD_ENV, type SshTargetSpec } from '../../targets/ssh/session.js';
+import { connectHost, parseUserMap } from '../../targets/ssh/host-run.js';
+import type { RunTarget } from '../../run/suite.js';
 import { ensureImages, imageRef } from '../../host/images.js';
 import { runDoctorChecks } from '../../host/doctor.js';
 import { abortOnSignals } from '../../run/interrupt.js';
@@ -41,6 +44,14 @@ options:
   --quiet                 print one summary line
   --json                  print report.json on stdout
 
+host targets (instead of containers; only scenarios with platforms: [..., host]):
+  --target ssh://USER@HOST[:PORT]  run on that Linux host over SSH; repeatable (fan out, one report)
+  --targets FILE          one ssh:// target per line (# comments)
+  --identity FILE         private key (default ~/.ssh/id_ed25519, id_ecdsa or id_rsa);
+                          a password is only read from $PURPLE_SSH_PASSWORD
+  --known-hosts FILE      host keys to trust (default ~/.ssh/known_hosts); unknown keys are refused
+  --user-map NAME=USER    run the scenario user NAME as USER on the host; repeatable
+
 exit codes: 0 every expectation met and no regression, 1 an expectation failed or a regression,
             2 usage or configuration error, 3 the environment is not ready (see purple doctor)`;
 
@@ -65,6 +76,11 @@ export const runCommand: Command = {
           'update-baseline': { type: 'string' },
           quiet: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
+          target: { type: 'string', multiple: true, default: [] },
+          targets: { type: 'string' },
+          identity: { type: 'string' },
+          'known-hosts': { type: 'string' },
+          'user-map': { type: 'string', multiple: true, default: [] },
         },
       });
     } catch (err) {
@@ -76,7 +92,17 @@ export const runCommand: Command = {
 
     const { scenarios: all, errors } = loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
     if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${formatScenarioError(e)}`).join('\n')}`);
-    const selected = select(all, positionals);
+    const hosts = hostTargets(values.target!, values.targets);
+    let userMap: Record<string, string>;
+    try {
+      userMap = parseUserMap(values['user-map']!);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (!hosts.length && (values.identity || values['known-hosts'] || values['user-map']!.length)) {
+      throw new UsageError('--identity, --known-hosts and --user-map only apply with --target or --targets');
+    }
+    const selected = hosts.length ? selectForHosts(all, positionals) : select(all, positionals);
     const overrides = parseSetArgs(values.set!);
     const overrideErrors = checkOverrides(overrides, selected);
     if (overrideErrors.length) throw new UsageError(overrideErrors.join('\n'));
@@ -87,34 +113,43 @@ export const runCommand: Command = {
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
 
-    const checks = await runDoctorChecks();
-    const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
-    if (failing.length) {
-      throw new EnvironmentError(
-        `the host is not ready:\n${failing.map((c) => `  ${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('\n')}`,
-      );
-    }
-    const hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
-    for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
     const progress = progressPrinter(values.quiet! || values.json!);
-    await ensureImages({ onProgress: (line: string) => progress('images', line) });
-
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
+    let engine: ReturnType<typeof docker> | null = null;
+    let targets: RunTarget[];
+    let hostWarnings: string[] = [];
+    if (hosts.length) {
+      targets = await connectHosts(hosts, { identity: values.identity, knownHosts: values['known-hosts'] }, planned, userMap, progress);
+    } else {
+      const checks = await runDoctorChecks();
+      const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
+      if (failing.length) {
+        throw new EnvironmentError(
+          `the host is not ready:\n${failing.map((c) => `  ${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('\n')}`,
+        );
+      }
+      hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
+      for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
+      await ensureImages({ onProgress: (line: string) => progress('images', line) });
+      const local = docker();
+      engine = local;
+      targets = [
+        {
+          uri: `docker://${os.hostname()}`,
+          transport: localTransport,
+          createTarget: (id, slug) => new DockerEnvironment(local, id, slug, imageRef),
+          scenarios: planned,
+        },
+      ];
+    }
+
     const interrupt = abortOnSignals((signal) => process.stderr.write(`\npurple: ${signal}: stopping, cleaning up...\n`));
     let report;
     try {
-      const engine = docker();
       report = await runSuite({
         docker: engine,
-        targets: [
-          {
-            uri: `docker://${os.hostname()}`,
-            transport: localTransport,
-            createTarget: (id, slug) => new DockerEnvironment(engine, id, slug, imageRef),
-            scenarios: planned,
-          },
-        ],
+        targets,
         runId,
         runDir,
         parallel,
@@ -163,6 +198,73 @@ function select(all: Scenario[], wanted: string[]): Scenario[] {
     for (const m of matches) if (!chosen.includes(m)) chosen.push(m);
   }
   return chosen;
+}
+
+function hostTargets(flags: string[], file: string | undefined): SshTargetSpec[] {
+  const lines: { text: string; where: string }[] = flags.map((text) => ({ text, where: '--target' }));
+  if (file) {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--targets ${file}: ${(err as Error).message}`);
+    }
+    content.split('\n').forEach((line, i) => {
+      const text = line.replace(/#.*/, '').trim();
+      if (text) lines.push({ text, where: `${file}:${i + 1}` });
+    });
+  }
+  const specs: SshTargetSpec[] = [];
+  for (const { text, where } of lines) {
+    try {
+      const spec = parseSshTarget(text);
+      if (!specs.some((s) => s.uri === spec.uri)) specs.push(spec);
+    } catch (err) {
+      throw new UsageError(`${where}: ${(err as Error).message.replace(/^--target /, '')}`);
+    }
+  }
+  return specs;
+}
+
+/** Host-capable scenarios only: naming a container-only one with a host target is a usage error. */
+function selectForHosts(all: Scenario[], wanted: string[]): Scenario[] {
+  const capable = all.filter((s) => s.platforms.includes('host'));
+  if (wanted.length === 0) return capable;
+  const chosen: Scenario[] = [];
+  for (const w of wanted) {
+    const matches = w.endsWith('*') ? all.filter((s) => s.id.startsWith(w.slice(0, -1))) : all.filter((s) => s.id === w);
+    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}" (see purple list)`);
+    const onHosts = matches.filter((m) => capable.includes(m));
+    if (!w.endsWith('*') && onHosts.length === 0) {
+      throw new UsageError(`scenario ${w} only runs in containers (platforms: [${matches[0]!.platforms.join(', ')}]): drop it or drop --target`);
+    }
+    if (onHosts.length === 0) throw new UsageError(`no scenario matching "${w}" runs on a host (platforms: [..., host])`);
+    for (const m of onHosts) if (!chosen.includes(m)) chosen.push(m);
+  }
+  return chosen;
+}
+
+async function connectHosts(
+  hosts: SshTargetSpec[],
+  options: { identity: string | undefined; knownHosts: string | undefined },
+  planned: { scenario: Scenario; inputs: Record<string, string | number | boolean> }[],
+  userMap: Record<string, string>,
+  progress: (scenario: string, message: string) => void,
+): Promise<RunTarget[]> {
+  const password = process.env[PASSWORD_ENV] || undefined;
+  const settled = await Promise.allSettled(
+    hosts.map(async (spec) => {
+      progress(spec.uri, 'connecting, checking users, sudo and commands');
+      return connectHost(spec, { identity: options.identity, knownHosts: options.knownHosts, password }, planned, userMap);
+    }),
+  );
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (failures.length) {
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));
+    if (failures.length === 1) throw failures[0]!;
+    throw new EnvironmentError(failures.map((f) => f.message).join('\n'));
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<RunTarget>).value);
 }
 
 function progressPrinter(silent: boolean): (scenario: string, message: string) => void {

@@ -1,0 +1,143 @@
+// Everything a run does to one SSH host besides its scenarios: checks before anything starts
+// (users, sudo, commands), the guardian that cleans up if the connection drops, and the
+// RunTarget the suite drives.
+import { EnvironmentError } from '../../cli/command.js';
+import { interpolate, templateValues } from '../../scenario/inputs.js';
+import { WORKDIR_TEMPLATE } from '../../scenario/loader.js';
+import type { PlannedScenario, RunTarget } from '../../run/suite.js';
+import type { HostTransport } from '../transport.js';
+import { SshHostTarget, type HostContext } from './host-target.js';
+import { SshSession, type SshOptions, type SshTargetSpec } from './session.js';
+import { shellQuote } from '../../run/step-launcher.js';
+
+/** Parses repeated `--user-map alice=deploy` values. */
+export function parseUserMap(values: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const v of values) {
+    const m = /^([a-z_][a-z0-9_-]{0,31})=([a-z_][a-z0-9_.-]{0,31})$/.exec(v);
+    if (!m) throw new Error(`--user-map ${JSON.stringify(v)}: expected SCENARIO_USER=HOST_USER (e.g. --user-map alice=deploy)`);
+    map[m[1]!] = m[2]!;
+  }
+  return map;
+}
+
+/** The scenario users (as declared, templates resolved) of every step and cleanup step. */
+export function scenarioUsers(planned: PlannedScenario[]): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const { scenario, inputs } of planned) {
+    const values = templateValues({ ...inputs, [WORKDIR_TEMPLATE]: '' }, {});
+    for (const step of [...scenario.steps, ...scenario.cleanup]) {
+      const user = interpolate(step.user, values);
+      users.set(user, [...new Set([...(users.get(user) ?? []), scenario.id])]);
+    }
+  }
+  return users;
+}
+
+export async function connectHost(
+  spec: SshTargetSpec,
+  options: SshOptions,
+  planned: PlannedScenario[],
+  userMap: Record<string, string>,
+): Promise<RunTarget> {
+  let session: SshSession;
+  try {
+    session = await SshSession.connect(spec, options);
+  } catch (err) {
+    throw new EnvironmentError((err as Error).message);
+  }
+  try {
+    const host: HostContext = { session, userMap, uids: await preflight(session, planned, userMap) };
+    return hostRunTarget(host, planned);
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/** Refuses, naming the host, user and fix, anything that would make the run fail half-way. */
+export async function preflight(session: SshSession, planned: PlannedScenario[], userMap: Record<string, string>): Promise<Record<string, number>> {
+  const where = session.spec.uri;
+  const problems: string[] = [];
+  if (!session.isRoot) {
+    const sudo = await session.run(['sudo', '-n', 'true']);
+    if (sudo.code !== 0) {
+      problems.push(
+        `${session.spec.user} on ${where} cannot use sudo without a password (sudo -n true: ${sudo.stderr.toString('utf8').trim() || `exit ${sudo.code}`}); ` +
+          'purple needs root for auditctl, conntrack, the audit log and running steps as their users: ' +
+          `add "${session.spec.user} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/, or connect as root`,
+      );
+    }
+  }
+  const passwd = await session.run(['getent', 'passwd']);
+  const uids: Record<string, number> = {};
+  for (const line of passwd.stdout.toString('utf8').split('\n')) {
+    const [name, , uid] = line.split(':');
+    if (name && uid && /^\d+$/.test(uid)) uids[name] = Number(uid);
+  }
+  for (const [user, scenarios] of scenarioUsers(planned)) {
+    const hostUser = userMap[user] ?? user;
+    const uid = uids[hostUser];
+    if (uid === undefined) {
+      problems.push(
+        `user ${hostUser}${hostUser !== user ? ` (mapped from ${user})` : ''} does not exist on ${where} (needed by ${scenarios.join(', ')}): ` +
+          `map it to an existing account with --user-map ${user}=USER, or create it`,
+      );
+    } else uids[user] = uid;
+  }
+  const needed = [...new Set(['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)])];
+  const missing = await session.run(['sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin"; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done', 'sh', ...needed]);
+  const absent = missing.stdout.toString('utf8').split('\n').filter(Boolean);
+  if (absent.length) problems.push(`commands missing on ${where}: ${absent.join(', ')} (install them, or leave out the scenarios that require them)`);
+  if (problems.length) throw new EnvironmentError(`${where} is not ready:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return uids;
+}
+
+/**
+ * A root shell that waits for its stdin to close, then removes the run's audit rules (by key),
+ * kills what still runs from the run's work dirs and removes them. A normal end closes its stdin
+ * after the regular cleanup, so it finds nothing; when the connection drops, sshd closes it.
+ */
+export function guardianScript(runId: string, auditKey: string): string {
+  // Patterns are assembled at run time so that the guardian's own command line never matches them.
+  return [
+    'exec >/dev/null 2>&1',
+    'cat',
+    `k=${shellQuote(auditKey)}`,
+    `auditctl -l | grep -E -- "key=$k( |\\$)" | while read -r _ rule; do auditctl -d $rule; done`,
+    `p=/tmp/purple-${runId}`,
+    'pkill -KILL -f "$p"-',
+    'rm -rf -- "$p"-*',
+  ].join('; ');
+}
+
+function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget {
+  const { session } = host;
+  const transport: HostTransport = {
+    root: session.rootExec(),
+    follow: (file, signal) => session.follow(file, signal),
+  };
+  let guardian: Awaited<ReturnType<SshSession['channel']>> | undefined;
+  return {
+    uri: session.spec.uri,
+    transport,
+    scenarios: planned,
+    createTarget: (runId, slug) => new SshHostTarget(host, runId, slug),
+    async prepare(runId, auditKey) {
+      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, auditKey)]).map(shellQuote).join(' '));
+      guardian.on('data', () => undefined);
+      guardian.stderr.on('data', () => undefined);
+    },
+    async close() {
+      if (guardian && !session.closed) {
+        const g = guardian;
+        await new Promise<void>((resolve) => {
+          g.once('close', () => resolve());
+          g.end();
+          setTimeout(resolve, 20_000).unref();
+        });
+      }
+      await session.close();
+    },
+  };
+}

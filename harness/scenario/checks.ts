@@ -240,9 +240,12 @@ class Evaluation {
       (maxSize === undefined || a.size <= maxSize);
     const read = this.t.artifacts.filter((a) => created.has(path.posix.normalize(a.path)));
     const good = read.filter(fits);
-    if (good.length) return result(description, [...new Set(good.flatMap((a) => created.get(path.posix.normalize(a.path))!))], null);
-    const seen = read.slice(0, 3).map((a) => `${a.path}: ${a.entropy.toFixed(2)} bits/byte, ${a.format ?? 'no known format'}, ${formatSize(a.size)}`);
-    return result(description, [], read.length ? `created files did not fit (${seen.join('; ')})` : `created ${[...created.keys()].slice(0, 3).join(', ')} but no content was read`);
+    const facts = (list: FileArtifact[]) => list.slice(0, 3).map((a) => `${a.path}: ${a.entropy.toFixed(2)} bits/byte, ${a.format ?? 'no known format'}, ${formatSize(a.size)}`).join('; ');
+    if (good.length) {
+      const ids = [...new Set(good.flatMap((a) => created.get(path.posix.normalize(a.path))!))];
+      return { description: `${description} (saw ${facts(good)})`, satisfied: true, eventIds: ids };
+    }
+    return result(description, [], read.length ? `created files did not fit (${facts(read)})` : `created ${[...created.keys()].slice(0, 3).join(', ')} but no content was read`);
   }
 
   private open(file: string, user: string | undefined): TelemetryCheck {

@@ -198,6 +198,7 @@ describe('telemetry checks', () => {
       const [c] = evaluateTelemetryChecks(checks([spec]), { out_dir: '/tmp' }, telemetry({ events, artifacts }));
       expect(c!.satisfied, c!.description).to.equal(true);
       expect(c!.eventIds).to.deep.equal([created.id]);
+      expect(c!.description).to.equal('file created in /tmp by alice with entropy >= 7.5, format none (saw /tmp/.thumbnails.db: 7.97 bits/byte, no known format, 48 KB)');
 
       const [low] = evaluateTelemetryChecks(checks([{ ...spec, constraints: { maxEntropy: 6, format: 'none' } }]), { out_dir: '/tmp' }, telemetry({ events, artifacts }));
       expect(low!.eventIds).to.deep.equal([relative.id]);

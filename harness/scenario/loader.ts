@@ -61,6 +61,7 @@ export function loadScenarios(dir = DEFAULT_SCENARIOS_DIR): LoadedScenarios {
   const scenarios: Scenario[] = [];
   const errors: ScenarioError[] = [];
   if (!existsSync(dir)) return { scenarios, errors };
+  if (!statSync(dir).isDirectory()) return { scenarios, errors: [{ file: shown(dir), line: null, field: '', message: 'is not a folder of scenarios' }] };
   const folders = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => path.join(dir, d.name))

@@ -261,6 +261,12 @@ describe('scenario loader', () => {
       expect(ids(only(dir))).to.match(/:\d+: YAML syntax: Map keys must be unique/);
     });
 
+    it('a file where the folder should be is an error, not a crash', () => {
+      const dir = tmp.copy('an1529-benign-user-binary');
+      const { errors } = loadScenarios(path.join(dir, 'scenario.yaml'));
+      expect(ids(errors)).to.match(/scenario\.yaml: is not a folder of scenarios/);
+    });
+
     it('an empty folder of scenarios is not an error', () => {
       expect(loadScenarios(tmp.root)).to.deep.equal({ scenarios: [], errors: [] });
       rmSync(tmp.root, { recursive: true });

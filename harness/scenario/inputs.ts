@@ -2,8 +2,12 @@
 // substitution. Values end up inside shell commands (`run:`), so strings, paths and users are
 // limited to characters that never need quoting.
 import { parseSize } from '../../detectors/lib/units.js';
+import { UsageError } from '../cli/command.js';
 import type { InputSpec, InputValue, Role, Scenario } from './types.js';
 import { ROLES } from './types.js';
+
+/** A bad `--set` argument or input value: a usage error (exit 2), whoever calls. */
+export class InputError extends UsageError {}
 
 const SAFE_STRING = /^[A-Za-z0-9_.,:@%+=/-]*$/;
 const SAFE_PATH = /^\/[A-Za-z0-9_.,:@%+=/-]*$/;
@@ -78,7 +82,7 @@ export function parseSetArgs(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new Error(`--set ${arg}: expected key=value (e.g. --set size_mb=8)`);
+    if (eq <= 0) throw new InputError(`--set ${arg}: expected key=value (e.g. --set size_mb=8)`);
     out[arg.slice(0, eq).trim()] = arg.slice(eq + 1);
   }
   return out;
@@ -115,7 +119,7 @@ export function resolveInputs(scenario: Pick<Scenario, 'id' | 'inputs'>, overrid
       problems.push(`${scenario.id}: input ${spec.name} (${source}): ${(err as Error).message}`);
     }
   }
-  if (problems.length) throw new Error(problems.join('\n'));
+  if (problems.length) throw new InputError(problems.join('\n'));
   return values;
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkOverrides, convertInput, interpolate, parseSetArgs, resolveInputs, scenarioEnv, templateNames, templateValues } from '../../harness/scenario/inputs.js';
+import { checkOverrides, convertInput, InputError, interpolate, parseSetArgs, resolveInputs, scenarioEnv, templateNames, templateValues } from '../../harness/scenario/inputs.js';
 import type { InputSpec } from '../../harness/scenario/types.js';
 
 const spec = (s: Partial<InputSpec> & Pick<InputSpec, 'name' | 'type' | 'default'>): InputSpec => ({ description: 'test', ...s });
@@ -38,6 +38,7 @@ describe('scenario inputs', () => {
     try {
       resolveInputs(scenario, overrides);
     } catch (err) {
+      expect(err).to.be.instanceOf(InputError); // the CLI turns it into a usage error, exit 2
       message = (err as Error).message;
     }
     const lines = message.split('\n');

@@ -35,15 +35,18 @@ const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
  */
 export async function runDoctorChecks(
   host: HostExec = localHost,
-  options: { imagesDir?: string } = {},
+  options: { imagesDir?: string; hostTarget?: boolean } = {},
 ): Promise<Check[]> {
+  // A host target runs its scenarios on the host itself: no engine, images or bridge involved.
+  const notNeeded = (name: string) => pass(name, 'warn', 'not needed on a host target');
   const [dockerChecks, auditChecks, auditLog, conntrack] = await Promise.all([
-    checkDocker(host, options.imagesDir ?? defaultImagesDir),
+    options.hostTarget ? [notNeeded('docker'), notNeeded('images')] : checkDocker(host, options.imagesDir ?? defaultImagesDir),
     checkAudit(host),
     checkAuditLog(host),
     checkConntrack(host),
   ]);
-  return [...dockerChecks.slice(0, 1), ...auditChecks, auditLog, ...conntrack, ...dockerChecks.slice(1)];
+  const flows = options.hostTarget ? conntrack.map((c) => (c.name === 'bridge netfilter' ? notNeeded(c.name) : c)) : conntrack;
+  return [...dockerChecks.slice(0, 1), ...auditChecks, auditLog, ...flows, ...dockerChecks.slice(1)];
 }
 
 /** Ready means no failing check of severity `fail`. */

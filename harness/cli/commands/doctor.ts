@@ -1,14 +1,20 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../command.js';
-import { formatCheck, hostReady, runDoctorChecks } from '../../host/doctor.js';
+import { EnvironmentError } from '../command.js';
+import { formatCheck, hostReady, runDoctorChecks, type Check } from '../../host/doctor.js';
+import { parseSshTarget, PASSWORD_ENV, SshSession } from '../../targets/ssh/session.js';
 
-const usage = `usage: purple doctor [--json]
+const usage = `usage: purple doctor [--json] [--target ssh://USER@HOST[:PORT] [--identity FILE] [--known-hosts FILE]]
 
 Checks that this host can run purple: Docker engine, kernel audit and auditd (backlog, lost
 records, immutability), the audit log being written, conntrack and its byte accounting, bridge
 netfilter, and the victim/sink images at their current recipe hash. One line per check, with
 the fix for anything missing. Exit 0 when ready (warnings allowed), 1 otherwise.
+
+With --target, checks that Linux host over SSH instead (host key verified against known_hosts):
+root or password-less sudo, kernel audit, auditd, its log, conntrack; Docker and the images
+are not needed there. A password is only read from $PURPLE_SSH_PASSWORD.
 
   --json   print the checks as JSON instead`;
 
@@ -17,13 +23,41 @@ export const doctorCommand: Command = {
   summary: 'check that this host is ready to run scenarios, with fixes',
   usage,
   async run(args) {
-    let json: boolean;
+    let values;
     try {
-      json = parseArgs({ args, options: { json: { type: 'boolean', default: false } } }).values.json!;
+      values = parseArgs({
+        args,
+        options: {
+          json: { type: 'boolean', default: false },
+          target: { type: 'string' },
+          identity: { type: 'string' },
+          'known-hosts': { type: 'string' },
+        },
+      }).values;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const checks = await runDoctorChecks();
+    const json = values.json!;
+    let checks: Check[];
+    if (values.target) {
+      let spec;
+      try {
+        spec = parseSshTarget(values.target);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      let session: SshSession;
+      try {
+        session = await SshSession.connect(spec, { identity: values.identity, knownHosts: values['known-hosts'], password: process.env[PASSWORD_ENV] || undefined });
+      } catch (err) {
+        throw new EnvironmentError((err as Error).message);
+      }
+      try {
+        checks = [await checkRootAccess(session), ...(await runDoctorChecks(session.rootExec(), { hostTarget: true }))];
+      } finally {
+        await session.close();
+      }
+    } else checks = await runDoctorChecks();
     const ready = hostReady(checks);
     if (json) {
       console.log(JSON.stringify({ ready, checks }, null, 2));
@@ -36,3 +70,17 @@ export const doctorCommand: Command = {
     return ready ? EXIT.ok : EXIT.failed;
   },
 };
+
+async function checkRootAccess(session: SshSession): Promise<Check> {
+  if (session.isRoot) return { name: 'root', ok: true, severity: 'fail', detail: `connected as root to ${session.spec.uri}` };
+  const r = await session.run(['sudo', '-n', 'true']);
+  return r.code === 0
+    ? { name: 'root', ok: true, severity: 'fail', detail: `${session.spec.user} can sudo without a password` }
+    : {
+        name: 'root',
+        ok: false,
+        severity: 'fail',
+        detail: `${session.spec.user} cannot sudo without a password: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`,
+        fix: `add "${session.spec.user} ALL=(ALL) NOPASSWD: ALL" to /etc/sudoers.d/purple on the host, or connect as root`,
+      };
+}

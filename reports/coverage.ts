@@ -149,3 +149,29 @@ export function techniqueCoverage(report: RunReport, groups: ScenarioGroup[] = g
       };
     });
 }
+
+export interface HostCoverage {
+  target: string;
+  runs: number;
+  /** Verdicts that met their expectation, out of all judged verdicts on this target. */
+  met: number;
+  verdicts: number;
+  analytics: AnalyticSummary[];
+}
+
+/** Coverage per target when a run fanned out over several (empty for a one-target run). */
+export function hostCoverage(report: RunReport): HostCoverage[] {
+  const targets = [...new Set(report.scenarios.map((s) => s.target ?? report.environment.target))];
+  if (targets.length < 2) return [];
+  return targets.map((target) => {
+    const runs = report.scenarios.filter((s) => (s.target ?? report.environment.target) === target);
+    const verdicts = runs.flatMap((r) => r.verdicts);
+    return {
+      target,
+      runs: runs.length,
+      met: verdicts.filter((v) => outcomeOf(v.verdict) === 'met').length,
+      verdicts: verdicts.length,
+      analytics: summarizeAnalytics(runs),
+    };
+  });
+}

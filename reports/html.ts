@@ -3,7 +3,7 @@
 import type { Alert } from '../detectors/types.js';
 import type { RunReport, ScenarioResult } from '../harness/run/results.js';
 import { regressionLabel } from './baseline.js';
-import { analyticCoverage, techniqueCoverage, techniqueUrl, type CoverageStatus } from './coverage.js';
+import { analyticCoverage, hostCoverage, techniqueCoverage, techniqueUrl, type CoverageStatus } from './coverage.js';
 import { escapeHtml as h } from './escape.js';
 import { exitCodeFor, exitReasons } from './exit-code.js';
 import {
@@ -96,6 +96,7 @@ export function renderHtml(report: RunReport): string {
     baselineSection(report),
     warningsSection(report),
     coverageSections(report, groups),
+    hostSection(report),
     section('Results', 'results', resultsTable(groups)),
     `<h2 id="scenarios">Scenarios</h2>`,
     ...groups.map(scenarioArticle),
@@ -121,6 +122,19 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** Coverage per target, only when the run fanned out over several. */
+function hostSection(report: RunReport): string {
+  const hosts = hostCoverage(report);
+  if (!hosts.length) return '';
+  const rows = hosts.map((c) => [
+    h(c.target),
+    String(c.runs),
+    badge(c.met === c.verdicts ? 'met' : 'failed', `${c.met}/${c.verdicts}`),
+    h(c.analytics.map((s) => `${s.analytic} TP ${s.truePositives} FN ${s.falseNegatives} FP ${s.falsePositives} TN ${s.trueNegatives}`).join('; ')),
+  ]);
+  return section('Coverage per host', 'hosts', table(['Target', 'Runs', 'Expectations met', 'Per analytic'], rows, [1]));
 }
 
 function section(title: string, id: string, content: string): string {

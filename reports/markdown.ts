@@ -2,7 +2,7 @@
 // regressions first.
 import type { RunReport } from '../harness/run/results.js';
 import { regressionLabel } from './baseline.js';
-import { analyticCoverage, techniqueCoverage, type CoverageStatus } from './coverage.js';
+import { analyticCoverage, hostCoverage, techniqueCoverage, type CoverageStatus } from './coverage.js';
 import { exitCodeFor } from './exit-code.js';
 import { expectationLabel, failureReason, formatRatio, groupScenarios, latencyLabel, tallyLabel } from './model.js';
 
@@ -47,6 +47,20 @@ export function renderMarkdown(report: RunReport): string {
   if (failures.length) {
     out.push('', '## Failures', '');
     for (const e of failures) out.push(`- **${md(e.scenario)} / ${md(e.analytic)}**: ${md(failureReason(e))}`);
+  }
+
+  const hosts = hostCoverage(report);
+  if (hosts.length) {
+    out.push('', '## Coverage per host', '');
+    out.push(...table(
+      ['Target', 'Runs', 'Expectations met', 'Per analytic (TP/FN/FP/TN)'],
+      hosts.map((h) => [
+        h.target,
+        String(h.runs),
+        `${h.met}/${h.verdicts}`,
+        h.analytics.map((s) => `${s.analytic} ${s.truePositives}/${s.falseNegatives}/${s.falsePositives}/${s.trueNegatives}`).join(', '),
+      ]),
+    ));
   }
 
   out.push('', '## Coverage per analytic', '');

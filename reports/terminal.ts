@@ -4,7 +4,7 @@ import { styleText } from 'node:util';
 import Table from 'cli-table3';
 import type { RunReport } from '../harness/run/results.js';
 import { regressionLabel } from './baseline.js';
-import { analyticCoverage } from './coverage.js';
+import { analyticCoverage, hostCoverage } from './coverage.js';
 import { exitCodeFor } from './exit-code.js';
 import {
   expectationLabel,
@@ -72,6 +72,18 @@ export function renderTerminal(report: RunReport, options: TerminalOptions): str
           (s.incomplete ? ` incomplete ${s.incomplete}` : '') +
           `, precision ${formatRatio(s.precision)}, recall ${formatRatio(s.recall)}`,
       );
+    }
+  }
+
+  const hosts = hostCoverage(report);
+  if (hosts.length) {
+    out.push('', paint('bold', 'Per host'));
+    for (const host of hosts) {
+      const analytics = host.analytics
+        .map((s) => `${clean(s.analytic)} TP ${s.truePositives} FN ${s.falseNegatives} FP ${s.falsePositives} TN ${s.trueNegatives}${s.incomplete ? ` incomplete ${s.incomplete}` : ''}`)
+        .join('; ');
+      const style: Style = host.met === host.verdicts ? 'green' : 'red';
+      out.push(`  ${clean(host.target)}: ${paint(style, `${host.met}/${host.verdicts} expectations met`)} over ${host.runs} runs (${analytics})`);
     }
   }
 

@@ -29,6 +29,8 @@ export interface RunTarget {
   scenarios: PlannedScenario[];
   /** Called before the target's collectors start, with the run id and the key of its audit rules. */
   prepare?: (runId: string, auditKey: string) => Promise<void>;
+  /** Why the target became unreachable during the run (a dropped connection), if it did. */
+  lost?: () => string | undefined;
   /** Called once the target's collectors are stopped (closes its connection). */
   close?: () => Promise<void>;
 }
@@ -161,7 +163,9 @@ async function runTarget(
   } finally {
     await flows.stop();
     const leftovers = await audit.stop();
-    if (leftovers.length) warn(`audit rules that could not be removed: ${leftovers.join('; ')}`);
+    const lost = target.lost?.();
+    if (lost) warn(lost);
+    else if (leftovers.length) warn(`audit rules that could not be removed: ${leftovers.join('; ')}`);
     const parsed = audit.parserStats;
     if (parsed.malformed > 0) warn(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
   }

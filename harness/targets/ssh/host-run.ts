@@ -118,16 +118,24 @@ function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget
     follow: (file, signal) => session.follow(file, signal),
   };
   let guardian: Awaited<ReturnType<SshSession['channel']>> | undefined;
+  let runIdSeen: string | undefined;
+  let auditKey: string | undefined;
   return {
     uri: session.spec.uri,
     transport,
     scenarios: planned,
     createTarget: (runId, slug) => new SshHostTarget(host, runId, slug),
-    async prepare(runId, auditKey) {
-      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, auditKey)]).map(shellQuote).join(' '));
+    async prepare(runId, key) {
+      runIdSeen = runId;
+      auditKey = key;
+      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key)]).map(shellQuote).join(' '));
       guardian.on('data', () => undefined);
       guardian.stderr.on('data', () => undefined);
     },
+    lost: () =>
+      session.closed
+        ? `${session.closedReason} during the run: the guardian left on the host removes the run's audit rules (key ${auditKey ?? '?'}) and its /tmp/purple-${runIdSeen ?? '?'}-* work dirs`
+        : undefined,
     async close() {
       if (guardian && !session.closed) {
         const g = guardian;

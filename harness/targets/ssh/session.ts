@@ -60,7 +60,7 @@ export interface ChannelResult {
 export class SshSession {
   private readonly waiting: (() => void)[] = [];
   private open = 0;
-  private closedReason: string | undefined;
+  private closedBecause: string | undefined;
   readonly isRoot: boolean;
   /** The host's address as the SSH server sees it (SSH_CONNECTION), and its host name. */
   address = '';
@@ -72,11 +72,11 @@ export class SshSession {
   ) {
     this.isRoot = spec.user === 'root';
     client.on('close', () => {
-      this.closedReason ??= 'the SSH connection closed';
+      this.closedBecause ??= 'the SSH connection closed';
       for (const wake of this.waiting.splice(0)) wake();
     });
     client.on('error', (err) => {
-      this.closedReason ??= `the SSH connection failed: ${err.message}`;
+      this.closedBecause ??= `the SSH connection failed: ${err.message}`;
     });
   }
 
@@ -84,8 +84,13 @@ export class SshSession {
     return this.spec.uri;
   }
 
+  /** Why the connection ended, once it has. */
+  get closedReason(): string | undefined {
+    return this.closedBecause;
+  }
+
   get closed(): boolean {
-    return this.closedReason !== undefined;
+    return this.closedBecause !== undefined;
   }
 
   static async connect(spec: SshTargetSpec, options: SshOptions = {}): Promise<SshSession> {

@@ -83,6 +83,32 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
     });
   });
 
+  it('fans out over several targets (--targets FILE), keeping each target apart, with coverage per host', async function () {
+    const out = tempDir('ssh-multi');
+    const list = path.join(out, 'targets.txt');
+    writeFileSync(list, `# the same machine twice\n${sshd.target}\nssh://root@127.0.0.1:${sshd.secondPort}  # second port\n`);
+    const r = await purple(['run', 'an1214-python-xor-archive', 'an1214-benign-python-zip', '--targets', list, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, ...USER_MAP, '--out', out, '--quiet']);
+    const report = readReport(out);
+    expect(r.exitCode, String(r.all)).to.equal(0);
+    const targets = [sshd.target, `ssh://root@127.0.0.1:${sshd.secondPort}`];
+    expect(report.scenarios.map((s) => `${s.id} ${s.target}`)).to.deep.equal([
+      `an1214-python-xor-archive ${targets[0]}`,
+      `an1214-python-xor-archive ${targets[1]}`,
+      `an1214-benign-python-zip ${targets[0]}`,
+      `an1214-benign-python-zip ${targets[1]}`,
+    ]);
+    expect(new Set(report.scenarios.map((s) => s.dir)).size).to.equal(4);
+    expect(report.scenarios.map((s) => s.verdict)).to.deep.equal(['detected', 'detected', 'quiet', 'quiet']);
+    // Each target loaded its own rules (the same machine twice must not collide) and removed them.
+    expect(report.auditRules.some((l) => l.startsWith(`${targets[0]}: `) && l.includes(`-k purple-${report.run_id}-t1`))).to.equal(true);
+    expect(report.auditRules.some((l) => l.startsWith(`${targets[1]}: `) && l.includes(`-k purple-${report.run_id}-t2`))).to.equal(true);
+    expect(await purpleRules(report.run_id)).to.deep.equal([]);
+    expect(workdirs(report.run_id)).to.deep.equal([]);
+    const markdown = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(markdown).to.include('## Coverage per host');
+    for (const t of targets) expect(markdown).to.include(`| ${t} | 2 |`);
+  });
+
   it('refuses a host key that does not match known_hosts, naming the fingerprint and the fix', async function () {
     const dir = tempDir('ssh-badkey');
     const other = path.join(dir, 'other');

@@ -11,6 +11,8 @@ import { execa } from 'execa';
 export interface TestSshd {
   dir: string;
   port: number;
+  /** A second listening port: the same machine as a second target. */
+  secondPort: number;
   identity: string;
   knownHosts: string;
   /** The host key's public line (type and base64). */
@@ -29,12 +31,14 @@ export async function startSshd(): Promise<TestSshd> {
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'purple-test-client', '-f', path.join(dir, 'client_key')]);
   writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')));
   const hostPublicKey = readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-  writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPublicKey}\n`);
+  const secondPort = port + 1;
+  writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port},[127.0.0.1]:${secondPort} ${hostPublicKey}\n`);
   const config = path.join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
       `Port ${port}`,
+      `Port ${secondPort}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${path.join(dir, 'host_key')}`,
       `PidFile ${path.join(dir, 'sshd.pid')}`,
@@ -80,6 +84,7 @@ export async function startSshd(): Promise<TestSshd> {
   const sshd: TestSshd = {
     dir,
     port,
+    secondPort,
     identity: path.join(dir, 'client_key'),
     knownHosts: path.join(dir, 'known_hosts'),
     hostPublicKey,

@@ -201,7 +201,7 @@ export class SshSession {
 
   /** Lines appended to a root-readable file from now on (`tail -F -n 0`), until `signal` aborts. */
   async *follow(file: string, signal: AbortSignal): AsyncGenerator<string> {
-    const channel = await this.channel(this.as('root', ['tail', '-F', '-n', '0', file]).map(shellQuote).join(' '));
+    const channel = await this.channel(this.as('root', ['tail', '-F', '-s', '0.2', '-n', '0', file]).map(shellQuote).join(' '));
     const splitter = new LineSplitter();
     const queue: string[] = [];
     let done = false;

@@ -36,6 +36,21 @@ export class ArtifactCollector {
     return this.collectWith((p) => analyzeFile(p, { root, host: this.host }));
   }
 
+  /** Reads every noted path not read yet in one go; `readMany` leaves out the files that are gone. */
+  async collectMany(readMany: (paths: string[]) => Promise<Map<string, FileArtifact>>): Promise<FileArtifact[]> {
+    const wanted = [...this.paths].filter((p) => !this.collected.has(p));
+    if (!wanted.length) return [];
+    const read = await readMany(wanted);
+    const fresh: FileArtifact[] = [];
+    for (const p of wanted) {
+      const artifact = read.get(p);
+      if (!artifact) continue;
+      this.collected.set(p, artifact);
+      fresh.push(artifact);
+    }
+    return fresh;
+  }
+
   /** Reads every noted path not read yet with `read` (which throws when the file is gone). */
   async collectWith(read: (path: string) => Promise<FileArtifact>): Promise<FileArtifact[]> {
     const fresh: FileArtifact[] = [];

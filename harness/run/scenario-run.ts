@@ -128,7 +128,10 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const values = templateValues(templated, addresses);
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      for (const artifact of await artifactCollector.collectWith((p) => env.readArtifact('victim', p))) {
+      const fresh = env.readArtifacts
+        ? await artifactCollector.collectMany((paths) => env.readArtifacts!('victim', paths))
+        : await artifactCollector.collectWith((p) => env.readArtifact('victim', p));
+      for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
       }

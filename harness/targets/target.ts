@@ -48,6 +48,8 @@ export interface ScenarioTarget {
   launch(request: StepRequest): Promise<StepResult>;
   /** Reads a file the role's processes created (as they saw its path), or throws when it is gone. */
   readArtifact(role: Role, path: string): Promise<FileArtifact>;
+  /** Reads several created files at once (one round trip on remote targets); files that are gone are left out. */
+  readArtifacts?(role: Role, paths: string[]): Promise<Map<string, FileArtifact>>;
   /** User name -> uid on the victim, when the target knows it better than the image defaults. */
   users?(): Record<string, number>;
   /** Removes everything the scenario created on the target; returns what could not be removed. */

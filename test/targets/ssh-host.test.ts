@@ -167,7 +167,8 @@ describe('purple run --target ssh:// when the connection drops', function () {
     await sshd?.stop();
   });
 
-  it('cleans up rules and work dirs when the connection drops mid-run', async function () {
+  /** Starts a run, waits until it has rules and a work dir on the "remote", then calls `cut`. */
+  async function cutMidRun(cut: (child: ReturnType<typeof spawn>) => Promise<void>): Promise<{ runId: string; out: string; code: number | null }> {
     const ssh = ['--target', sshd.target, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts];
     const out = tempDir('ssh-drop');
     const child = spawn('node', [CLI, 'run', ...ssh, ...USER_MAP, '--parallel', '1', '--out', out, '--quiet'], { stdio: 'ignore' });
@@ -181,20 +182,39 @@ describe('purple run --target ssh:// when the connection drops', function () {
       else await new Promise((r) => setTimeout(r, 20));
     }
     expect(runId, 'a run with a work dir and rules').to.be.a('string');
-    await sshd.killSessions();
+    await cut(child);
     const code = await exited;
-    expect(code).to.not.equal(null);
-    // The guardian works on the "remote" side: give it a moment after the drop.
+    return { runId: runId!, out, code };
+  }
+
+  /** The guardian works on the "remote" side: give it a moment after the drop. */
+  async function expectCleanedUp(runId: string): Promise<void> {
     let rules: string[] = [];
     let dirs: string[] = [];
     for (let i = 0; i < 100; i++) {
-      [rules, dirs] = [await purpleRules(runId!), workdirs(runId!)];
+      [rules, dirs] = [await purpleRules(runId), workdirs(runId)];
       if (!rules.length && !dirs.length) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(rules).to.deep.equal([]);
     expect(dirs).to.deep.equal([]);
+  }
+
+  it('cleans up rules and work dirs when purple itself is killed -9 mid-run', async function () {
+    const { runId, code } = await cutMidRun(async (child) => {
+      child.kill('SIGKILL');
+    });
+    expect(code).to.equal(null);
+    await expectCleanedUp(runId);
+  });
+
+  // Last: it kills this sshd.
+  it('cleans up rules and work dirs when the connection drops mid-run', async function () {
+    const { runId, out, code } = await cutMidRun(() => sshd.killSessions());
+    expect(code).to.not.equal(null);
+    await expectCleanedUp(runId);
     const report = readReport(out);
-    expect(report.scenarios.some((s) => s.error !== null) || report.warnings.length > 0).to.equal(true);
+    expect(report.warnings.some((w) => w.includes('during the run: the guardian left on the host removes')), report.warnings.join('\n')).to.equal(true);
+    expect(report.scenarios.some((s) => s.error !== null)).to.equal(true);
   });
 });

@@ -85,7 +85,7 @@ export async function preflight(session: SshSession, planned: PlannedScenario[],
       );
     } else uids[user] = uid;
   }
-  const needed = [...new Set(['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)])];
+  const needed = [...new Set(['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', 'base64', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)])];
   const missing = await session.run(['sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin"; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done', 'sh', ...needed]);
   const absent = missing.stdout.toString('utf8').split('\n').filter(Boolean);
   if (absent.length) problems.push(`commands missing on ${where}: ${absent.join(', ')} (install them, or leave out the scenarios that require them)`);

@@ -145,6 +145,20 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
     expect(String(r.all)).to.include('--user-map alice=USER');
   });
 
+  it('refuses a non-root login without password-less sudo, naming the user, host and fix', async function () {
+    // Any account of this machine with a login shell will do (the test sshd's AuthorizedKeysFile is shared).
+    const account = (await execa('getent', ['passwd'])).stdout
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => Number(f[2]) >= 1000 && Number(f[2]) < 65534 && /\/(ba|da)?sh$/.test(f[6] ?? ''))?.[0];
+    if (!account) this.skip(); // no such account on this machine: nothing to log in as
+    const target = `ssh://${account}@127.0.0.1:${sshd.port}`;
+    const r = await purple(['run', 'an1529-benign-user-binary', '--target', target, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, ...USER_MAP]);
+    expect(r.exitCode, String(r.all)).to.equal(3);
+    expect(String(r.all)).to.include(`${account} on ${target} cannot use sudo without a password`);
+    expect(String(r.all)).to.include('NOPASSWD');
+  });
+
   it('checks the remote host with purple doctor --target (Docker not needed)', async function () {
     const r = await purple(['doctor', '--json', ...ssh()]);
     const { ready, checks } = JSON.parse(String(r.stdout)) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };

@@ -2,7 +2,7 @@
 // authorized_keys and known_hosts in a temp dir, run in the foreground from /usr/sbin/sshd.
 // The system sshd is never started or touched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,8 @@ export async function startSshd(): Promise<TestSshd> {
   const port = 2222 + Math.floor(Math.random() * 20_000);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'purple-test-host', '-f', path.join(dir, 'host_key')]);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'purple-test-client', '-f', path.join(dir, 'client_key')]);
-  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')));
+  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')), { mode: 0o644 });
+  chmodSync(dir, 0o755); // sshd reads authorized_keys as the logging-in user; the private keys stay 0600
   const hostPublicKey = readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   const secondPort = port + 1;
   writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port},[127.0.0.1]:${secondPort} ${hostPublicKey}\n`);
@@ -46,7 +47,7 @@ export async function startSshd(): Promise<TestSshd> {
       'PermitRootLogin prohibit-password',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
-      'UsePAM no',
+      'UsePAM yes', // pubkey logins of accounts without a password (locked in shadow) are allowed, as on most servers
       'StrictModes no',
       'LogLevel VERBOSE',
       '',

@@ -29,6 +29,8 @@ export interface RunTarget {
   scenarios: PlannedScenario[];
   /** Called before the target's collectors start, with the run id and the key of its audit rules. */
   prepare?: (runId: string, auditKey: string) => Promise<void>;
+  /** The machine the scenarios ran on, when it is not this one (a host target). */
+  describe?: () => Promise<{ host: string; kernel: string; auditd: string | null }>;
   /** Why the target became unreachable during the run (a dropped connection), if it did. */
   lost?: () => string | undefined;
   /** Called once the target's collectors are stopped (closes its connection). */
@@ -102,7 +104,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
     run_id: runId,
     started: started.toISOString(),
     finished: new Date().toISOString(),
-    environment: await hostInfo(options.docker, targetOrder.join(' ')),
+    environment: await environmentOf(options, targetOrder.join(' ')),
     auditRules: loadedRules,
     config: {
       trustedCidrs: options.shared.trustedCidrs,
@@ -115,6 +117,18 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
     command: options.command,
     warnings,
   };
+}
+
+/** The local machine's facts, or the one remote host's when the run had a single host target. */
+async function environmentOf(options: SuiteOptions, target: string): Promise<RunReport['environment']> {
+  const local = await hostInfo(options.docker, target);
+  const only = options.targets.length === 1 ? options.targets[0]!.describe : undefined;
+  if (!only) return local;
+  try {
+    return { ...local, ...(await only()) };
+  } catch {
+    return local;
+  }
 }
 
 /** One target: its collectors, its scenarios through a pool, its rules removed at the end. */

@@ -2,17 +2,28 @@
 // the host-capable scenarios run in their private work dirs, are detected from the audit log
 // streamed over the SSH connection, and leave nothing behind; wrong host keys are refused; a
 // dropped connection still ends in cleanup (by the guardian on the "remote" side).
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import type { RunReport } from '../../harness/run/results.js';
 import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
-import { CLI, purple, readReport, savedEvents, tempDir } from '../run/helpers.js';
+import { CLI, purple, readReport, savedEvents, tempDir as makeTempDir } from '../run/helpers.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const USER_MAP = ['--user-map', 'alice=nobody', '--user-map', 'svc-app=www-data'];
+
+/** Output folders of this file's runs, removed when it ends. */
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  made.push(dir);
+  return dir;
+}
+after(function () {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 async function purpleRules(runId: string): Promise<string[]> {
   return (await execa('auditctl', ['-l'])).stdout.split('\n').filter((l) => l.includes(`key=purple-${runId}`));

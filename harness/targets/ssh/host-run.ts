@@ -120,6 +120,7 @@ function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget
   let guardian: Awaited<ReturnType<SshSession['channel']>> | undefined;
   let runIdSeen: string | undefined;
   let auditKey: string | undefined;
+  let facts: { host: string; kernel: string; auditd: string | null } | undefined;
   return {
     uri: session.spec.uri,
     transport,
@@ -131,6 +132,17 @@ function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget
       guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key)]).map(shellQuote).join(' '));
       guardian.on('data', () => undefined);
       guardian.stderr.on('data', () => undefined);
+      const uname = await session.run(['uname', '-s', '-r', '-m']);
+      const auditctl = await transport.root.run('auditctl', ['-v']);
+      facts = {
+        host: session.hostname,
+        kernel: uname.stdout.toString('utf8').trim(),
+        auditd: auditctl.code === 0 ? auditctl.stdout.trim().replace(/^auditctl version /, '') : null,
+      };
+    },
+    async describe() {
+      if (!facts) throw new Error('not prepared');
+      return facts;
     },
     lost: () =>
       session.closed

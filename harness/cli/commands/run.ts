@@ -29,8 +29,9 @@ import { exitCodeFor } from '../../../reports/exit-code.js';
 
 const usage = `usage: purple run [SCENARIO_ID...] [options]
 
-Runs scenarios (all by default; ids may end in * to select by prefix) in fresh containers,
-collects audit, flow and file telemetry, runs the detectors and writes every report.
+Runs scenarios (all by default; ids may end in * to select by prefix) in fresh containers, or on
+Linux hosts over SSH with --target; collects audit, flow and file telemetry, runs the detectors
+and writes every report.
 
 options:
   --set KEY=VALUE         override a scenario input (KEY or SCENARIO_ID.KEY); repeatable

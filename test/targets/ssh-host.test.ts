@@ -9,21 +9,34 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import type { RunReport } from '../../harness/run/results.js';
 import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
+import { LIVE_RUNS_DIR } from '../../harness/run/live-runs.js';
 import { CLI, purple, readReport, savedEvents, tempDir as makeTempDir } from '../run/helpers.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const USER_MAP = ['--user-map', 'alice=nobody', '--user-map', 'svc-app=www-data'];
 
-/** Output folders of this file's runs, removed when it ends. */
+/** Output folders of this file's runs, removed by each suite's after hook. */
 const made: string[] = [];
 function tempDir(prefix: string): string {
   const dir = makeTempDir(prefix);
   made.push(dir);
   return dir;
 }
-after(function () {
+function removeOutputs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
+
+/** The id of the run a purple process started, from its live-run file (exact even when other runs are going on). */
+function runIdOf(pid: number): string | undefined {
+  for (const file of existsSync(LIVE_RUNS_DIR) ? readdirSync(LIVE_RUNS_DIR) : []) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(LIVE_RUNS_DIR, file), 'utf8')) as { pid: number }).pid === pid) return file.replace(/\.json$/, '');
+    } catch {
+      // removed while reading
+    }
+  }
+  return undefined;
+}
 
 async function purpleRules(runId: string): Promise<string[]> {
   return (await execa('auditctl', ['-l'])).stdout.split('\n').filter((l) => l.includes(`key=purple-${runId}`));
@@ -42,6 +55,7 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
   });
   after(async function () {
     await sshd?.stop();
+    removeOutputs();
   });
 
   describe('the host-capable scenarios', function () {
@@ -190,6 +204,7 @@ describe('purple run --target ssh:// when the connection drops', function () {
   });
   after(async function () {
     await sshd?.stop();
+    removeOutputs();
   });
 
   /** Starts a run, waits until it has rules and a work dir on the "remote", then calls `cut`. */
@@ -201,9 +216,8 @@ describe('purple run --target ssh:// when the connection drops', function () {
     let runId: string | undefined;
     const until = Date.now() + 60_000;
     while (!runId && Date.now() < until) {
-      const dir = readdirSync('/tmp').find((d) => /^purple-\d{8}-\d{6}-[0-9a-f]{4}-an1/.test(d));
-      const id = dir?.match(/^purple-(\d{8}-\d{6}-[0-9a-f]{4})-/)?.[1];
-      if (id && (await purpleRules(id)).length > 0) runId = id;
+      const id = runIdOf(child.pid!);
+      if (id && workdirs(id).length > 0 && (await purpleRules(id)).length > 0) runId = id;
       else await new Promise((r) => setTimeout(r, 20));
     }
     expect(runId, 'a run with a work dir and rules').to.be.a('string');

@@ -57,6 +57,9 @@ export interface SuiteOptions {
   progress: (scenario: string, message: string) => void;
 }
 
+/** A run id, as newRunId() makes them; audit rule keys and names may add a suffix after it. */
+export const RUN_ID_PATTERN = /\d{8}-\d{6}-[0-9a-f]{4}/;
+
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}`;

@@ -6,6 +6,7 @@ import { docker } from '../../host/docker.js';
 import { LABEL_RUN } from '../../targets/docker-environment.js';
 import { listPurpleRules, RULE_KEY_PREFIX } from '../../collectors/audit-rules.js';
 import { isRunAlive, knownRuns, markRunEnded } from '../../run/live-runs.js';
+import { RUN_ID_PATTERN } from '../../run/suite.js';
 
 const usage = `usage: purple cleanup [RUN_ID...] [--dry-run]
 
@@ -48,8 +49,10 @@ export const cleanupCommand: Command = {
       }
     }
     for (const rule of await listPurpleRules()) {
+      // A run with several targets keys each target's rules `purple-<run id>-t<n>`.
       const key = rule.find((a) => a.startsWith(`key=${RULE_KEY_PREFIX}-`))?.slice(`key=${RULE_KEY_PREFIX}-`.length);
-      if (wanted(key)) {
+      const runId = key ? (RUN_ID_PATTERN.exec(key)?.[0] ?? key) : undefined;
+      if (wanted(runId)) {
         await act(`audit rule ${rule.slice(1).join(' ')}`, () => execa('auditctl', rule));
       }
     }

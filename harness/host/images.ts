@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type Dockerode from 'dockerode';
 import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -342,3 +343,49 @@ export async function imagesCurrent(imagesDir: string = defaultImagesDir): Promi
   );
 }
 
+
+/**
+ * Makes another engine (a remote one, over SSH) hold the current images: built here first when
+ * needed, then streamed `docker save` -> `docker load`, only those it lacks. Tags and labels travel
+ * with the images, so the other engine needs no registry, debootstrap or recipe of its own.
+ */
+export async function copyImagesTo(
+  target: Dockerode,
+  where: string,
+  options: EnsureImagesOptions = {},
+): Promise<{ copied: string[]; seconds: number }> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const hashes = recipeHashes(options.imagesDir ?? defaultImagesDir);
+  const refs = IMAGE_NAMES.map((name) => `${IMAGE_REPO_PREFIX}${name}:${hashes[name]}`);
+  const missing: string[] = [];
+  for (const ref of refs) {
+    try {
+      await target.getImage(ref).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      missing.push(ref);
+    }
+  }
+  if (missing.length === 0) return { copied: [], seconds: (Date.now() - started) / 1000 };
+  await ensureImages(options);
+  for (const ref of missing) {
+    progress(`${where}: copying ${ref} from this machine's engine`);
+    const saved = await docker().getImage(ref).get();
+    const response = await target.loadImage(saved, { quiet: true });
+    const output = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text = (text + chunk.toString('utf8')).slice(-4000)));
+      response.on('end', () => resolve(text));
+      response.on('error', reject);
+      saved.on('error', reject);
+    });
+    const failure = /"error(?:Detail)?":\s*(?:\{"message":)?"([^"]+)"/.exec(output);
+    if (failure) throw new Error(`${where}: loading ${ref} failed: ${failure[1]}`);
+    await target.getImage(ref).inspect().catch(() => {
+      throw new Error(`${where}: ${ref} is still missing after docker load (${output.trim().slice(0, 200)})`);
+    });
+  }
+  progress(`${where}: images current (${missing.length} copied in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  return { copied: missing, seconds: (Date.now() - started) / 1000 };
+}

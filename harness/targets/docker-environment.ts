@@ -1,15 +1,13 @@
 // The containers of one scenario: an internal Docker network (no route out) and one container per
 // role, labelled with the run id so `purple cleanup` can always find what a killed run left.
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { SCENARIO_MOUNT, type Role } from '../scenario/types.js';
 import type { FileArtifact } from '../telemetry/types.js';
-import { analyzeFile } from '../telemetry/content.js';
 import { launchStep } from '../run/step-launcher.js';
 import type { ScenarioTarget, StepRequest, StepResult } from './target.js';
+import { localEngineHost, type EngineHost } from './engine-host.js';
 
 export const LABEL_RUN = 'purple.run';
 export const LABEL_SCENARIO = 'purple.scenario';
@@ -60,7 +58,6 @@ const TAIL = 4096;
 export class DockerEnvironment implements ScenarioTarget {
   readonly containers = new Map<Role, RoleContainer>();
   private network: Dockerode.Network | undefined;
-  readonly uri = `docker://${os.hostname()}`;
   readonly workdir = '';
   readonly payloadDir = SCENARIO_MOUNT;
 
@@ -69,7 +66,12 @@ export class DockerEnvironment implements ScenarioTarget {
     readonly runId: string,
     readonly scenarioId: string,
     private readonly imageFor?: (role: Role) => string,
+    private readonly engineHost: EngineHost = localEngineHost,
   ) {}
+
+  get uri(): string {
+    return this.engineHost.uri;
+  }
 
   get prefix(): string {
     return `purple-${this.runId}-${this.scenarioId}`.slice(0, 60);
@@ -114,7 +116,7 @@ export class DockerEnvironment implements ScenarioTarget {
     const initPid = info.State.Pid;
     const address = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '';
     if (!address) throw new Error(`container ${name} got no address on ${this.prefix}-net`);
-    this.containers.set(role, { role, name, container, address, initPid, shimPid: parentPid(initPid) });
+    this.containers.set(role, { role, name, container, address, initPid, shimPid: await this.engineHost.parentPid(initPid) });
   }
 
   get(role: Role): RoleContainer {
@@ -151,7 +153,7 @@ export class DockerEnvironment implements ScenarioTarget {
 
   readArtifact(role: Role, path: string): Promise<FileArtifact> {
     const c = this.get(role);
-    return analyzeFile(path, { root: `/proc/${c.initPid}/root`, host: c.name });
+    return this.engineHost.readFile(c.initPid, path, c.name);
   }
 
   /** Copies a local directory into the container (as root-owned files) at `target`. */
@@ -207,7 +209,7 @@ export class DockerEnvironment implements ScenarioTarget {
       const kill = async () => {
         timedOut = true;
         const pid = (await exec.inspect()).Pid;
-        if (pid > 0) killTree(pid);
+        if (pid > 0) await this.engineHost.killTree(pid).catch(() => undefined);
         stream.destroy();
         resolve();
       };
@@ -263,30 +265,5 @@ class Tail {
   text(): string {
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - TAIL)).toString('utf8');
-  }
-}
-
-export function parentPid(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // comm may contain spaces and parentheses: the fields after the last ')' are fixed.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[1]);
-}
-
-/** Kills a host process and its descendants (a step that outlived its timeout). */
-function killTree(pid: number): void {
-  for (const child of childrenOf(pid)) killTree(child);
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
   }
 }

@@ -1,7 +1,7 @@
 // Content analysis of a file: size, Shannon entropy, format from magic bytes, sha256, and the text of small scripts.
 // Files are streamed in chunks so a 50 MB binary costs one buffer, not 50 MB.
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileArtifact } from './types.js';
 
@@ -162,6 +162,18 @@ export async function analyzeContent(input: Uint8Array | string, options: Analyz
   }
 }
 
+/** Analyse content that arrives in chunks, e.g. a file streamed from another host. */
+export function contentAnalyzer(options: AnalyzeOptions = {}): {
+  add(chunk: Uint8Array): void;
+  finish(mode: string | null, ownerUid: number | null): FileArtifact;
+} {
+  const acc = new ContentAccumulator();
+  return {
+    add: (chunk) => acc.add(chunk),
+    finish: (mode, ownerUid) => finish(acc, options.displayPath ?? '', mode, ownerUid, options),
+  };
+}
+
 function finish(
   acc: ContentAccumulator,
   filePath: string,
@@ -201,8 +213,9 @@ export async function analyzeFile(
   options: { root?: string; host?: string; time?: Date } = {},
 ): Promise<FileArtifact> {
   const real = pathUnderRoot(filePath, options.root ?? '/');
-  const st = await stat(real);
-  if (!st.isFile()) throw new Error(`${real} is not a regular file`);
+  // lstat: a symlink planted under a container's root could point at a file of the host itself.
+  const st = await lstat(real);
+  if (!st.isFile()) throw new Error(`${real} is not a regular file${st.isSymbolicLink() ? ' (a symlink, not followed)' : ''}`);
   const opts: AnalyzeOptions = { displayPath: path.posix.resolve('/', filePath) };
   if (options.host !== undefined) opts.host = options.host;
   if (options.time !== undefined) opts.time = options.time;

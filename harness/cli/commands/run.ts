@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -6,16 +5,18 @@ import type { Command } from '../command.js';
 import { EXIT, EnvironmentError, UsageError } from '../command.js';
 import { DEFAULT_SCENARIOS_DIR, formatScenarioError, loadScenarios } from '../../scenario/loader.js';
 import { checkOverrides, parseSetArgs, resolveInputs } from '../../scenario/inputs.js';
-import type { Scenario } from '../../scenario/types.js';
+import type { Platform, Scenario } from '../../scenario/types.js';
 import { loadConfig } from '../../config.js';
 import { loadDetectors } from '../../../detectors/registry.js';
 import { createEngine } from '../../../detectors/engine.js';
 import { docker } from '../../host/docker.js';
 import { DockerEnvironment } from '../../targets/docker-environment.js';
 import { localTransport } from '../../targets/transport.js';
-import { parseSshTarget, PASSWORD_ENV, type SshTargetSpec } from '../../targets/ssh/session.js';
+import { parseSshTarget, PASSWORD_ENV, type SshOptions, type SshTargetSpec } from '../../targets/ssh/session.js';
+import { connectEngine } from '../../targets/ssh/engine-run.js';
+import { localEngineHost } from '../../targets/engine-host.js';
 import { connectHost, parseUserMap } from '../../targets/ssh/host-run.js';
-import type { RunTarget } from '../../run/suite.js';
+import type { PlannedScenario, RunTarget } from '../../run/suite.js';
 import { ensureImages, imageRef } from '../../host/images.js';
 import { runDoctorChecks } from '../../host/doctor.js';
 import { abortOnSignals } from '../../run/interrupt.js';
@@ -45,9 +46,13 @@ options:
   --quiet                 print one summary line
   --json                  print report.json on stdout
 
-host targets (instead of containers; only scenarios with platforms: [..., host]):
-  --target ssh://USER@HOST[:PORT]  run on that Linux host over SSH; repeatable (fan out, one report)
-  --targets FILE          one ssh:// target per line (# comments)
+targets (default: this machine's Docker engine); repeatable, scenarios fan out, one report:
+  --target ssh://USER@HOST[:PORT]         run on that Linux host itself over SSH
+                                          (only scenarios with platforms: [..., host])
+  --target docker+ssh://USER@HOST[:PORT]  run the container scenarios on that host's Docker
+                                          engine (images copied from here, telemetry over SSH)
+  --target local          this machine's Docker engine, next to other targets
+  --targets FILE          one target per line (# comments)
   --identity FILE         private key (default ~/.ssh/id_ed25519, id_ecdsa or id_rsa);
                           a password is only read from $PURPLE_SSH_PASSWORD
   --known-hosts FILE      host keys to trust (default ~/.ssh/known_hosts); unknown keys are refused
@@ -93,21 +98,29 @@ export const runCommand: Command = {
 
     const { scenarios: all, errors } = loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
     if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${formatScenarioError(e)}`).join('\n')}`);
-    const hosts = hostTargets(values.target!, values.targets);
+    const choices = targetChoices(values.target!, values.targets);
+    const remote = choices.filter((c): c is SshTargetSpec => c !== LOCAL);
+    const hosts = remote.filter((c) => c.scheme === 'ssh');
+    const onContainers = choices.some((c) => c === LOCAL || c.scheme === 'docker+ssh');
     let userMap: Record<string, string>;
     try {
       userMap = parseUserMap(values['user-map']!);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    if (!hosts.length && (values.identity || values['known-hosts'] || values['user-map']!.length)) {
-      throw new UsageError('--identity, --known-hosts and --user-map only apply with --target or --targets');
-    }
-    const selected = hosts.length ? selectForHosts(all, positionals) : select(all, positionals);
+    if (!remote.length && (values.identity || values['known-hosts'])) throw new UsageError('--identity and --known-hosts only apply with an ssh:// or docker+ssh:// target');
+    if (!hosts.length && values['user-map']!.length) throw new UsageError('--user-map only applies with an ssh:// host target');
+    const selected = onContainers ? select(all, positionals) : selectForHosts(all, positionals);
     const overrides = parseSetArgs(values.set!);
     const overrideErrors = checkOverrides(overrides, selected);
     if (overrideErrors.length) throw new UsageError(overrideErrors.join('\n'));
     const planned = selected.map((scenario) => ({ scenario, inputs: resolveInputs(scenario, overrides) }));
+    const plannedOn = (platform: Platform) => planned.filter((p) => p.scenario.platforms.includes(platform));
+    if (!onContainers || !hosts.length) {
+      const platform: Platform = onContainers ? 'container' : 'host';
+      const off = selected.filter((s) => !s.platforms.includes(platform)).map((s) => s.id);
+      if (off.length && positionals.length) throw new UsageError(`${off.join(', ')} cannot run on ${platform === 'host' ? 'a host' : 'containers'} (platforms: see purple list)`);
+    }
 
     const config = values.config ? loadConfig(values.config) : { shared: { trustedCidrs: [], standardUsers: [] }, overrides: {} };
     const detectors = await loadDetectors();
@@ -118,11 +131,8 @@ export const runCommand: Command = {
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
     let engine: ReturnType<typeof docker> | null = null;
-    let targets: RunTarget[];
     let hostWarnings: string[] = [];
-    if (hosts.length) {
-      targets = await connectHosts(hosts, { identity: values.identity, knownHosts: values['known-hosts'] }, planned, userMap, progress);
-    } else {
+    if (choices.includes(LOCAL)) {
       const checks = await runDoctorChecks();
       const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
       if (failing.length) {
@@ -133,17 +143,22 @@ export const runCommand: Command = {
       hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
       for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
       await ensureImages({ onProgress: (line: string) => progress('images', line) });
-      const local = docker();
-      engine = local;
-      targets = [
-        {
-          uri: `docker://${os.hostname()}`,
-          transport: localTransport,
-          createTarget: (id, slug) => new DockerEnvironment(local, id, slug, imageRef),
-          scenarios: planned,
-        },
-      ];
+      engine = docker();
     }
+    const local = engine;
+    const targets = await connectTargets(
+      choices,
+      { identity: values.identity, knownHosts: values['known-hosts'] },
+      (choice) => plannedOn(choice !== LOCAL && choice.scheme === 'ssh' ? 'host' : 'container'),
+      userMap,
+      progress,
+      (planned) => ({
+        uri: localEngineHost.uri,
+        transport: localTransport,
+        createTarget: (id, slug) => new DockerEnvironment(local!, id, slug, imageRef),
+        scenarios: planned,
+      }),
+    );
 
     const interrupt = abortOnSignals((signal) => process.stderr.write(`\npurple: ${signal}: stopping, cleaning up...\n`));
     let report;
@@ -201,7 +216,11 @@ function select(all: Scenario[], wanted: string[]): Scenario[] {
   return chosen;
 }
 
-function hostTargets(flags: string[], file: string | undefined): SshTargetSpec[] {
+/** `local`: this machine's engine (the default when no target is named at all). */
+const LOCAL = 'local';
+type TargetChoice = typeof LOCAL | SshTargetSpec;
+
+function targetChoices(flags: string[], file: string | undefined): TargetChoice[] {
   const lines: { text: string; where: string }[] = flags.map((text) => ({ text, where: '--target' }));
   if (file) {
     let content: string;
@@ -215,16 +234,21 @@ function hostTargets(flags: string[], file: string | undefined): SshTargetSpec[]
       if (text) lines.push({ text, where: `${file}:${i + 1}` });
     });
   }
-  const specs: SshTargetSpec[] = [];
+  if (!lines.length) return [LOCAL];
+  const choices: TargetChoice[] = [];
   for (const { text, where } of lines) {
+    if (text === LOCAL) {
+      if (!choices.includes(LOCAL)) choices.push(LOCAL);
+      continue;
+    }
     try {
       const spec = parseSshTarget(text);
-      if (!specs.some((s) => s.uri === spec.uri)) specs.push(spec);
+      if (!choices.some((c) => c !== LOCAL && c.uri === spec.uri)) choices.push(spec);
     } catch (err) {
-      throw new UsageError(`${where}: ${(err as Error).message.replace(/^--target /, '')}`);
+      throw new UsageError(`${where}: ${(err as Error).message.replace(/^--target /, '').replace(/expected /, 'expected local, ')}`);
     }
   }
-  return specs;
+  return choices;
 }
 
 /** Host-capable scenarios only: naming a container-only one with a host target is a usage error. */
@@ -245,18 +269,26 @@ function selectForHosts(all: Scenario[], wanted: string[]): Scenario[] {
   return chosen;
 }
 
-async function connectHosts(
-  hosts: SshTargetSpec[],
+/** Every target connected and checked, in the order named; if any fails, the others are closed again. */
+async function connectTargets(
+  choices: TargetChoice[],
   options: { identity: string | undefined; knownHosts: string | undefined },
-  planned: { scenario: Scenario; inputs: Record<string, string | number | boolean> }[],
+  scenariosFor: (choice: TargetChoice) => PlannedScenario[],
   userMap: Record<string, string>,
   progress: (scenario: string, message: string) => void,
+  localTarget: (planned: PlannedScenario[]) => RunTarget,
 ): Promise<RunTarget[]> {
-  const password = process.env[PASSWORD_ENV] || undefined;
+  const ssh: SshOptions = { identity: options.identity, knownHosts: options.knownHosts, password: process.env[PASSWORD_ENV] || undefined };
   const settled = await Promise.allSettled(
-    hosts.map(async (spec) => {
-      progress(spec.uri, 'connecting, checking users, sudo and commands');
-      return connectHost(spec, { identity: options.identity, knownHosts: options.knownHosts, password }, planned, userMap);
+    choices.map(async (choice) => {
+      const planned = scenariosFor(choice);
+      if (choice === LOCAL) return localTarget(planned);
+      if (choice.scheme === 'docker+ssh') {
+        progress(choice.uri, 'connecting, checking root, the Docker engine and the images');
+        return connectEngine(choice, ssh, planned, (line) => progress(choice.uri, line));
+      }
+      progress(choice.uri, 'connecting, checking users, sudo and commands');
+      return connectHost(choice, ssh, planned, userMap);
     }),
   );
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));

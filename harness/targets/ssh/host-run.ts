@@ -9,6 +9,7 @@ import type { HostTransport } from '../transport.js';
 import { SshHostTarget, type HostContext } from './host-target.js';
 import { SshSession, type SshOptions, type SshTargetSpec } from './session.js';
 import { shellQuote } from '../../run/step-launcher.js';
+import { LABEL_RUN } from '../docker-environment.js';
 
 /** Parses repeated `--user-map alice=deploy` values. */
 export function parseUserMap(values: string[]): Record<string, string> {
@@ -59,16 +60,8 @@ export async function connectHost(
 export async function preflight(session: SshSession, planned: PlannedScenario[], userMap: Record<string, string>): Promise<Record<string, number>> {
   const where = session.spec.uri;
   const problems: string[] = [];
-  if (!session.isRoot) {
-    const sudo = await session.run(['sudo', '-n', 'true']);
-    if (sudo.code !== 0) {
-      problems.push(
-        `${session.spec.user} on ${where} cannot use sudo without a password (sudo -n true: ${sudo.stderr.toString('utf8').trim() || `exit ${sudo.code}`}); ` +
-          'purple needs root for auditctl, conntrack, the audit log and running steps as their users: ' +
-          `add "${session.spec.user} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/, or connect as root`,
-      );
-    }
-  }
+  const root = await rootProblem(session);
+  if (root) problems.push(root);
   const passwd = await session.run(['getent', 'passwd']);
   const uids: Record<string, number> = {};
   for (const line of passwd.stdout.toString('utf8').split('\n')) {
@@ -85,51 +78,95 @@ export async function preflight(session: SshSession, planned: PlannedScenario[],
       );
     } else uids[user] = uid;
   }
-  const needed = [...new Set(['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', 'base64', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)])];
-  const missing = await session.run(['sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin"; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done', 'sh', ...needed]);
-  const absent = missing.stdout.toString('utf8').split('\n').filter(Boolean);
-  if (absent.length) problems.push(`commands missing on ${where}: ${absent.join(', ')} (install them, or leave out the scenarios that require them)`);
+  const needed = ['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', 'base64', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)];
+  const missing = await missingCommands(session, needed);
+  if (missing) problems.push(missing);
   if (problems.length) throw new EnvironmentError(`${where} is not ready:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return uids;
 }
 
+/** Why commands cannot run as root on the host (no password-less sudo), or null. */
+export async function rootProblem(session: SshSession): Promise<string | null> {
+  if (session.isRoot) return null;
+  const sudo = await session.run(['sudo', '-n', 'true']);
+  if (sudo.code === 0) return null;
+  return (
+    `${session.spec.user} on ${session.spec.uri} cannot use sudo without a password (sudo -n true: ${sudo.stderr.toString('utf8').trim() || `exit ${sudo.code}`}); ` +
+    'purple needs root for auditctl, conntrack, the audit log and running steps as their users: ' +
+    `add "${session.spec.user} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/, or connect as root`
+  );
+}
+
+/** The commands of `needed` the host lacks, as one problem line, or null. */
+export async function missingCommands(session: SshSession, needed: string[]): Promise<string | null> {
+  const unique = [...new Set(needed)];
+  const r = await session.run(['sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin"; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || echo "$c"; done', 'sh', ...unique]);
+  const absent = r.stdout.toString('utf8').split('\n').filter(Boolean);
+  return absent.length ? `commands missing on ${session.spec.uri}: ${absent.join(', ')} (install them, or leave out the scenarios that require them)` : null;
+}
+
 /**
- * A root shell that waits for its stdin to close, then removes the run's audit rules (by key),
- * kills what still runs from the run's work dirs and removes them. A normal end closes its stdin
- * after the regular cleanup, so it finds nothing; when the connection drops, sshd closes it.
+ * A root shell that waits for its stdin to close, then removes the run's audit rules (by key) and
+ * what the run's scenarios left on the host: processes and work dirs (a host target), or the
+ * containers and networks labelled with the run id (a Docker engine target). A normal end closes
+ * its stdin after the regular cleanup, so it finds nothing; when the connection drops, sshd closes it.
  */
-export function guardianScript(runId: string, auditKey: string): string {
-  // Patterns are assembled at run time so that the guardian's own command line never matches them.
+export function guardianScript(runId: string, auditKey: string, leftovers: 'workdirs' | 'containers'): string {
+  const removeLeftovers =
+    leftovers === 'workdirs'
+      ? // Patterns are assembled at run time so that the guardian's own command line never matches them.
+        [`p=/tmp/purple-${runId}`, 'pkill -KILL -f "$p"-', 'rm -rf -- "$p"-*']
+      : [
+          `l=${shellQuote(`${LABEL_RUN}=${runId}`)}`,
+          'docker ps -aq --filter "label=$l" | xargs -r docker rm -f -v',
+          'docker network ls -q --filter "label=$l" | xargs -r docker network rm',
+        ];
   return [
     'exec >/dev/null 2>&1',
     'cat',
     `k=${shellQuote(auditKey)}`,
     `auditctl -l | grep -E -- "key=$k( |\\$)" | while read -r _ rule; do auditctl -d $rule; done`,
-    `p=/tmp/purple-${runId}`,
-    'pkill -KILL -f "$p"-',
-    'rm -rf -- "$p"-*',
+    ...removeLeftovers,
   ].join('; ');
 }
 
 function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget {
-  const { session } = host;
+  return sshRunTarget(host.session, {
+    uri: host.session.spec.uri,
+    planned,
+    createTarget: (runId, slug) => new SshHostTarget(host, runId, slug),
+    leftovers: 'workdirs',
+  });
+}
+
+export interface SshRunTargetParts {
+  uri: string;
+  planned: PlannedScenario[];
+  createTarget: RunTarget['createTarget'];
+  /** What the guardian removes when the connection drops, besides the audit rules. */
+  leftovers: 'workdirs' | 'containers';
+  /** Further connections to the same host, closed with this one (the Docker API's). */
+  companions?: SshSession[];
+}
+
+/** The RunTarget of a host reached over SSH: its collectors read over `session`, guarded against a dropped connection. */
+export function sshRunTarget(session: SshSession, parts: SshRunTargetParts): RunTarget {
   const transport: HostTransport = {
     root: session.rootExec(),
     follow: (file, signal) => session.follow(file, signal),
   };
   let guardian: Awaited<ReturnType<SshSession['channel']>> | undefined;
-  let runIdSeen: string | undefined;
   let auditKey: string | undefined;
   let facts: { host: string; kernel: string; auditd: string | null } | undefined;
+  const leftovers = parts.leftovers === 'workdirs' ? 'its /tmp/purple-<run id>-* work dirs' : 'its containers and networks';
   return {
-    uri: session.spec.uri,
+    uri: parts.uri,
     transport,
-    scenarios: planned,
-    createTarget: (runId, slug) => new SshHostTarget(host, runId, slug),
+    scenarios: parts.planned,
+    createTarget: parts.createTarget,
     async prepare(runId, key) {
-      runIdSeen = runId;
       auditKey = key;
-      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key)]).map(shellQuote).join(' '));
+      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key, parts.leftovers)]).map(shellQuote).join(' '));
       guardian.on('data', () => undefined);
       guardian.stderr.on('data', () => undefined);
       const uname = await session.run(['uname', '-s', '-r', '-m']);
@@ -144,10 +181,12 @@ function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget
       if (!facts) throw new Error('not prepared');
       return facts;
     },
-    lost: () =>
-      session.closed
-        ? `${session.closedReason} during the run: the guardian left on the host removes the run's audit rules (key ${auditKey ?? '?'}) and its /tmp/purple-${runIdSeen ?? '?'}-* work dirs`
-        : undefined,
+    lost: () => {
+      const dropped = [session, ...(parts.companions ?? [])].find((s) => s.closed);
+      return dropped
+        ? `${dropped.closedReason} during the run: the guardian left on the host removes the run's audit rules (key ${auditKey ?? '?'}) and ${leftovers}`
+        : undefined;
+    },
     async close() {
       if (guardian && !session.closed) {
         const g = guardian;
@@ -157,7 +196,7 @@ function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget
           setTimeout(resolve, 20_000).unref();
         });
       }
-      await session.close();
+      await Promise.all([session, ...(parts.companions ?? [])].map((s) => s.close()));
     },
   };
 }

@@ -14,7 +14,9 @@ export interface SshTargetSpec {
   user: string;
   host: string;
   port: number;
-  /** ssh://user@host:port, as reports show it. */
+  /** `ssh`: scenarios run on the host itself; `docker+ssh`: in containers of the host's Docker engine. */
+  scheme: 'ssh' | 'docker+ssh';
+  /** scheme://user@host:port, as reports show it. */
   uri: string;
 }
 
@@ -29,14 +31,15 @@ export interface SshOptions {
 export const PASSWORD_ENV = 'PURPLE_SSH_PASSWORD';
 const MAX_CHANNELS = 8;
 
-/** Parses ssh://USER@HOST[:PORT] (HOST may be [ipv6]); throws a usage message otherwise. */
+/** Parses ssh://USER@HOST[:PORT] or docker+ssh://USER@HOST[:PORT] (HOST may be [ipv6]); throws a usage message otherwise. */
 export function parseSshTarget(text: string): SshTargetSpec {
-  const m = /^ssh:\/\/([a-z_][a-z0-9_.-]{0,31})@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/.exec(text.trim());
-  if (!m) throw new Error(`--target ${JSON.stringify(text)}: expected ssh://USER@HOST[:PORT]`);
-  const port = m[3] ? Number(m[3]) : 22;
+  const m = /^(ssh|docker\+ssh):\/\/([a-z_][a-z0-9_.-]{0,31})@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/.exec(text.trim());
+  if (!m) throw new Error(`--target ${JSON.stringify(text)}: expected ssh://USER@HOST[:PORT] or docker+ssh://USER@HOST[:PORT]`);
+  const scheme = m[1] as SshTargetSpec['scheme'];
+  const port = m[4] ? Number(m[4]) : 22;
   if (port < 1 || port > 65535) throw new Error(`--target ${text}: port ${port} is out of range`);
-  const host = m[2]!.replace(/^\[|\]$/g, '');
-  return { user: m[1]!, host, port, uri: `ssh://${m[1]}@${m[2]}:${port}` };
+  const host = m[3]!.replace(/^\[|\]$/g, '');
+  return { user: m[2]!, host, port, scheme, uri: `${scheme}://${m[2]}@${m[3]}:${port}` };
 }
 
 export interface ChannelOptions {
@@ -47,6 +50,8 @@ export interface ChannelOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer, channel: ClientChannel) => void;
+  /** false: stdout goes only to onStdout (a large file streamed through), the result's stdout stays empty. */
+  keepStdout?: boolean;
 }
 
 export interface ChannelResult {
@@ -281,7 +286,7 @@ function collect(channel: ClientChannel, options: ChannelOptions): Promise<Chann
     let signal: string | null = null;
     let timedOut = false;
     channel.on('data', (chunk: Buffer) => {
-      out.push(chunk);
+      if (options.keepStdout !== false) out.push(chunk);
       options.onStdout?.(chunk, channel);
     });
     channel.stderr.on('data', (chunk: Buffer) => {

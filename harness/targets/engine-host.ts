@@ -1,0 +1,48 @@
+// The machine a Docker engine runs on, as DockerEnvironment needs it beyond the Docker API: host
+// pids (a container's shim, killing a timed-out step's tree) and the content of files under a
+// container's root through /proc/<pid>/root, which also sees tmpfs mounts such as /dev/shm that
+// Docker's archive API cannot. Locally through this machine's /proc; a remote engine's host over
+// SSH (harness/targets/ssh/engine-host.ts).
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { FileArtifact } from '../telemetry/types.js';
+import { analyzeFile } from '../telemetry/content.js';
+
+export interface EngineHost {
+  /** What results name as the target: docker://<host name>, or docker+ssh://user@host:port. */
+  readonly uri: string;
+  parentPid(pid: number): Promise<number>;
+  /** Kills a host process and its descendants. */
+  killTree(pid: number): Promise<void>;
+  /** Reads a regular file (never a symlink) at `path` as the container whose init is `initPid` sees it. */
+  readFile(initPid: number, path: string, host: string): Promise<FileArtifact>;
+}
+
+/** The fields after a /proc/<pid>/stat's comm: comm may hold spaces and parentheses, so split after the last ')'. */
+export function ppidFromStat(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+export const localEngineHost: EngineHost = {
+  uri: `docker://${os.hostname()}`,
+  parentPid: async (pid) => ppidFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+  killTree: async (pid) => killTree(pid),
+  readFile: (initPid, path, host) => analyzeFile(path, { root: `/proc/${initPid}/root`, host }),
+};
+
+function killTree(pid: number): void {
+  for (const child of childrenOf(pid)) killTree(child);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -50,12 +50,20 @@ describe('purple replay (compiled CLI)', function () {
     writeFileSync(path.join(dir, 'zipit.py'), ZIP_SCRIPT);
     execFileSync('auditctl', rule);
     ruleAdded = true;
-    execFileSync('/usr/bin/python3', [path.join(dir, 'pack.py'), path.join(dir, 'blob.dat'), ...docFiles]);
-    execFileSync('/usr/bin/python3', [path.join(dir, 'zipit.py'), path.join(dir, 'docs.zip'), ...docFiles]);
-    execFileSync('/usr/bin/python3', ['-c', `open('${dir}/notes.txt', 'w').write('plain text ' * 5000)`]);
+    const python = (args: string[]) => {
+      const r = spawnSync('/usr/bin/python3', args, { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`python3 ${args.join(' ')} exited ${r.status}`);
+      return r.pid;
+    };
+    const children = [
+      python([path.join(dir, 'pack.py'), path.join(dir, 'blob.dat'), ...docFiles]),
+      python([path.join(dir, 'zipit.py'), path.join(dir, 'docs.zip'), ...docFiles]),
+      python(['-c', `open('${dir}/notes.txt', 'w').write('plain text ' * 5000)`]),
+    ];
     // Wait for the events to reach the log, then keep only our children's events (every record of each serial).
-    // Select by ppid rather than key: a concurrent `purple run` rule may match first and stamp its own key.
-    const ours = (l: string) => l.startsWith('type=SYSCALL') && l.includes(` ppid=${process.pid} `);
+    // Select by pid and ppid rather than key: a concurrent `purple run` rule may match first and stamp its own key,
+    // and earlier children of this test process may be in the log too.
+    const ours = (l: string) => l.startsWith('type=SYSCALL') && l.includes(` ppid=${process.pid} `) && children.some((pid) => l.includes(` pid=${pid} `));
     let lines: string[] = [];
     for (let i = 0; i < 50; i++) {
       lines = readFileSync(AUDIT_LOG, 'utf8').split('\n');

@@ -1,10 +1,11 @@
-import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
 import { auditEvents, type AuditEvent } from '../../harness/audit/index.js';
 import type { RunReport } from '../../harness/run/results.js';
+import { LIVE_RUNS_DIR } from '../../harness/run/live-runs.js';
 
 export const CLI = fileURLToPath(new URL('../../harness/cli/main.js', import.meta.url));
 
@@ -53,4 +54,16 @@ export async function leftovers(runId: string): Promise<{ containers: string; ne
     .filter((l) => l.includes(`purple-${runId}`))
     .join('\n');
   return { containers, networks, rules };
+}
+
+/** The id of the run a purple process started, from its live-run file (exact even when other runs are going on). */
+export function runIdOf(pid: number): string | undefined {
+  for (const file of existsSync(LIVE_RUNS_DIR) ? readdirSync(LIVE_RUNS_DIR) : []) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(LIVE_RUNS_DIR, file), 'utf8')) as { pid: number }).pid === pid) return file.replace(/\.json$/, '');
+    } catch {
+      // removed while reading
+    }
+  }
+  return undefined;
 }

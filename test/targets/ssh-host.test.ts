@@ -9,8 +9,7 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import type { RunReport } from '../../harness/run/results.js';
 import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
-import { LIVE_RUNS_DIR } from '../../harness/run/live-runs.js';
-import { CLI, purple, readReport, savedEvents, tempDir as makeTempDir } from '../run/helpers.js';
+import { CLI, purple, readReport, runIdOf, savedEvents, tempDir as makeTempDir } from '../run/helpers.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const USER_MAP = ['--user-map', 'alice=nobody', '--user-map', 'svc-app=www-data'];
@@ -24,18 +23,6 @@ function tempDir(prefix: string): string {
 }
 function removeOutputs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-/** The id of the run a purple process started, from its live-run file (exact even when other runs are going on). */
-function runIdOf(pid: number): string | undefined {
-  for (const file of existsSync(LIVE_RUNS_DIR) ? readdirSync(LIVE_RUNS_DIR) : []) {
-    try {
-      if ((JSON.parse(readFileSync(path.join(LIVE_RUNS_DIR, file), 'utf8')) as { pid: number }).pid === pid) return file.replace(/\.json$/, '');
-    } catch {
-      // removed while reading
-    }
-  }
-  return undefined;
 }
 
 async function purpleRules(runId: string): Promise<string[]> {

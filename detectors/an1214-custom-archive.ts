@@ -195,7 +195,8 @@ class An1214 implements DetectorInstance {
     const alert: Alert = {
       ...attackFields(detector.analytic),
       firstTime: c.firstTime,
-      time: content.time > c.event.time ? content.time : c.event.time,
+      // The write decided it; the content read later only confirms it, so latency counts from the write.
+      time: c.event.time,
       host: c.host,
       summary: `${describeProcess(c.actor)} wrote ${c.path}: ${what}${via}`,
       confidence,

@@ -38,7 +38,9 @@ describe('AN1214 custom archive detector', () => {
     expect(a.evidence.processChain.map((p) => p.pid)).to.deep.equal([200, 100]);
     expect(a.evidence.eventIds).to.have.length(2); // the interpreter's exec and the creation
     expect(a.evidence.facts.archivePath).to.equal('/tmp');
-    expect(a.firstTime < a.time).to.equal(true);
+    // Decided by the write (t=2), not by the later content read (t=3): latency counts from the write.
+    expect(a.time).to.equal(a.firstTime);
+    expect(a.time < a.evidence.artifacts![0]!.time).to.equal(true);
   });
 
   it('raises confidence when the script source XORs', () => {

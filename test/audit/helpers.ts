@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { auditCorpusDir } from '../shared-data.js';
 import { AuditStream, type AuditEvent, type AuditStats } from '../../harness/audit/index.js';
 
 /** Repo root, from dist/test/audit/ (compiled) back up three levels. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const corpus = path.resolve(repoRoot, '../shared/auditd-corpus');
+export const corpus = auditCorpusDir;
 
 export function corpusFile(rel: string): string {
   return path.join(corpus, rel);

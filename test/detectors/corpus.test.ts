@@ -1,13 +1,11 @@
-// The detectors over the public auditd captures in ../shared/auditd-corpus, through the real parser:
+// The detectors over the public auditd captures in the shared auditd-corpus, through the real parser:
 // nothing crashes, and benign background (the AIT-LDS intranet server sample) raises no alert.
 import { expect } from 'chai';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { replay } from '../../detectors/replay.js';
+import { auditCorpusDir as corpus } from '../shared-data.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpus = path.resolve(repoRoot, '../shared/auditd-corpus');
 const shared = { trustedCidrs: [], standardUsers: [] };
 
 function rawLogs(dir: string): string[] {

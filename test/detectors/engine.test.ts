@@ -1,15 +1,20 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analytic } from '../../harness/attack/catalog.js';
+import { ATTACK_DATA_PATH, analytic } from '../../harness/attack/catalog.js';
 import { createEngine, detectors, mergeByTime } from '../../detectors/engine.js';
 import { loadDetectors } from '../../detectors/registry.js';
 import type { TelemetryItem } from '../../harness/telemetry/types.js';
 import { artifact, create, exec, flow } from './factory.js';
+import { sharedAttackData } from '../shared-data.js';
 
 const README = readFileSync(fileURLToPath(new URL('../../../detectors/README.md', import.meta.url)), 'utf8');
 
 describe('detector registry and engine', () => {
+  it('takes ATT&CK names and ids from a byte-for-byte copy of the shared analytics.json', () => {
+    expect(readFileSync(ATTACK_DATA_PATH).equals(readFileSync(sharedAttackData)), `${ATTACK_DATA_PATH} differs from ${sharedAttackData}: copy it again`).to.equal(true);
+  });
+
   it('loads one detector per analytic from the folder', async () => {
     expect((await loadDetectors()).map((d) => d.analytic.id)).to.deep.equal(['AN1170', 'AN1214', 'AN1529']);
   });

@@ -1,8 +1,10 @@
 // A run stopped by Ctrl-C or SIGTERM mid-step exits non-zero and still removes its containers,
-// network and audit rules.
+// network, audit rules and state file.
 import { expect } from 'chai';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { LIVE_RUNS_DIR } from '../../harness/run/live-runs.js';
 import { CLI, leftovers, tempDir } from '../run/helpers.js';
 import { runIdOfScenario, tempScenario, waitForOutput } from './scenarios.js';
 
@@ -27,6 +29,8 @@ describe('purple run interrupted mid-step (real Docker + auditd)', function () {
       expect(r.exitCode, String(r.all)).to.not.equal(undefined);
       expect(Date.now() - started, 'stopped well before the step would have ended').to.be.lessThan(45_000);
       expect(await leftovers(runId!)).to.deep.equal({ containers: '', networks: '', rules: '' });
+      expect(existsSync(path.join(LIVE_RUNS_DIR, `${runId}.json`)), 'the run\'s state file').to.equal(false);
+      expect(existsSync(path.join(out, 'report.json')), 'an interrupted run still says what happened').to.equal(true);
     });
   }
 });

@@ -266,3 +266,11 @@ export function makeBaselineReport(): RunReport {
   scenarios.push({ ...current[4]!, id: 'old-removed-scenario', name: 'Retired scenario' });
   return makeReport({ run_id: '20260301-090000-0000', scenarios, analytics: summarizeAnalytics(scenarios) });
 }
+
+/** The same suite fanned out over three targets, as `purple run --target A --target B --target C` reports it. */
+export function makeMultiTargetReport(): RunReport {
+  const targets = ['docker://debian-ci', 'ssh://analyst@10.0.0.5:22', 'docker+ssh://ci@10.0.0.6:2222'];
+  const scenarios = targets.flatMap((target) => makeScenarios().map((s) => ({ ...s, target })));
+  const report = makeReport({ scenarios });
+  return { ...report, environment: { ...report.environment, target: targets.join(' ') } };
+}

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { analytic } from '../../harness/attack/catalog.js';
 import type { RunReport } from '../../harness/run/results.js';
@@ -23,7 +25,7 @@ import {
   withBaseline,
   writeRunOutputs,
 } from '../../reports/index.js';
-import { HOSTILE_COMMAND, makeBaselineReport, makeReport, makeScenarios } from './factory.js';
+import { HOSTILE_COMMAND, makeBaselineReport, makeMultiTargetReport, makeReport, makeScenarios } from './factory.js';
 
 function reportWithBaseline(): RunReport {
   return withBaseline(makeReport(), makeBaselineReport(), 'reports/runs/20260301-090000-0000');
@@ -285,7 +287,81 @@ describe('reports: report.md', () => {
 });
 
 describe('reports: ATT&CK Navigator layer', () => {
-  // Checks written from the layer format 4.5 spec (mitre-attack/attack-navigator layers/LAYERFORMATv4_5.md).
+  // Checks written from the layer format 4.5 spec (mitre-attack/attack-navigator layers/spec/v4.5/layerformat.md),
+  // which navigator-layer-4.5.schema.json transcribes (MITRE publishes no JSON Schema).
+  const schemaFile = fileURLToPath(new URL('../../../test/reports/navigator-layer-4.5.schema.json', import.meta.url));
+  const validateLayer = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
+  const layerErrors = (layer: unknown) => (validateLayer(layer) ? [] : validateLayer.errors!.map((e) => `${e.instancePath || '/'} ${e.keyword}`));
+
+  it('validates against the layer format 4.5 schema for every kind of run', () => {
+    const runs: Record<string, RunReport> = {
+      'all verdicts, repeats, an errored scenario': makeReport(),
+      'three targets': makeMultiTargetReport(),
+      'with a baseline': reportWithBaseline(),
+      'all met': passingReport(),
+      'none met': makeReport({ scenarios: makeScenarios().filter((s) => s.id === 'binary-padding-dd') }),
+      'only an errored scenario': makeReport({ scenarios: makeScenarios().filter((s) => s.id === 'archive-broken') }),
+      'nothing ran': makeReport({ scenarios: [] }),
+    };
+    for (const [run, report] of Object.entries(runs)) {
+      const layer = JSON.parse(renderNavigatorLayer(report));
+      expect(layerErrors(layer), run).to.deep.equal([]);
+      // What JSON Schema cannot say: the gradient is increasing, and the Navigator keys annotations by
+      // technique and tactic, so a second entry for the same pair would overwrite the first.
+      expect(layer.gradient.maxValue, run).to.be.greaterThan(layer.gradient.minValue);
+      const keys = layer.techniques.map((t: { techniqueID: string; tactic: string }) => `${t.techniqueID}^${t.tactic}`);
+      expect(new Set(keys).size, run).to.equal(keys.length);
+    }
+    const merged = JSON.parse(renderNavigatorLayer(makeMultiTargetReport()));
+    expect(merged.techniques.map((t: { techniqueID: string }) => t.techniqueID)).to.deep.equal(['T1027.001', 'T1071.002', 'T1560.003']);
+  });
+
+  it('the schema accepts what the spec allows beyond our layer, and rejects a broken layer', () => {
+    const valid = [
+      { name: 'minimal', domain: 'ics-attack' },
+      {
+        name: 'spec features',
+        domain: 'mobile-attack',
+        versions: { navigator: '4.9.0', layer: '4.5' },
+        layout: { layout: 'mini', aggregateFunction: 'max', showAggregateScores: true, countUnscored: true, expandedSubtechniques: 'all' },
+        sorting: 3,
+        techniques: [{ techniqueID: 'T1404', enabled: false, color: '', links: [{ divider: true }, { label: 'ref', url: 'http://example.org' }] }],
+        gradient: { colors: ['#ffffff00', '#66b1ffff'], minValue: -10, maxValue: 10.5 },
+      },
+    ];
+    expect(layerErrors(valid), 'a list of layers').to.deep.equal([]);
+
+    const layer = JSON.parse(renderNavigatorLayer(makeReport()));
+    layer.techniques[0].score = '50';
+    layer.techniques[1].color = 'orange';
+    layer.techniques[2].techniqueID = 'T1560.3';
+    layer.techniques[2].metadata.push({ name: 'note' });
+    layer.layout.layout = 'grid';
+    layer.versions.layer = '4.4';
+    layer.versions.navigator = '4.8.0';
+    layer.gradient.colors = ['#ff6666'];
+    layer.legendItems[0].color = '#8ec84';
+    layer.links = [{ label: 'run', url: 'reports/runs/x' }];
+    layer.sorting = 4;
+    layer.showIDs = true;
+    delete layer.domain;
+    expect(layerErrors(layer)).to.include.members([
+      '/techniques/0/score type',
+      '/techniques/1/color pattern',
+      '/techniques/2/techniqueID pattern',
+      '/techniques/2/metadata/6 required',
+      '/layout/layout enum',
+      '/versions/layer const',
+      '/versions/navigator pattern',
+      '/gradient/colors minItems',
+      '/legendItems/0/color pattern',
+      '/links/0/url pattern',
+      '/sorting enum',
+      '/ additionalProperties',
+      '/ required',
+    ]);
+  });
+
   it('has the required layer fields and versions', () => {
     const layer = JSON.parse(renderNavigatorLayer(makeReport()));
     expect(layer.name).to.be.a('string').and.not.empty;

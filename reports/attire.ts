@@ -2,7 +2,7 @@
 // format VECTR imports): one procedure per scenario run, one step per StepOutcome.
 import { createHash } from 'node:crypto';
 import type { RunReport, ScenarioResult, StepOutcome } from '../harness/run/results.js';
-import { groupScenarios, tallyLabel, verdictLabel } from './model.js';
+import { groupScenarios, scenarioLabeller, tallyLabel, verdictLabel } from './model.js';
 
 export interface AttireOutput {
   content: string;
@@ -50,7 +50,8 @@ export function renderAttire(report: RunReport): string {
 }
 
 export function buildAttire(report: RunReport): AttireLog {
-  const tallies = new Map(groupScenarios(report).map((g) => [g.id, g.expectations.map((e) => `${e.analytic} ${tallyLabel(e)}`).join('; ')]));
+  const tallies = new Map(groupScenarios(report).map((g) => [g.label, g.expectations.map((e) => `${e.analytic} ${tallyLabel(e)}`).join('; ')]));
+  const label = scenarioLabeller(report);
   const users = [...new Set(report.scenarios.flatMap((s) => s.steps.map((st) => st.user)))];
   return {
     'attire-version': '1.1',
@@ -64,7 +65,7 @@ export function buildAttire(report: RunReport): AttireLog {
       // The log describes a finished run; its generation time is the run's end (keeps rendering pure).
       'time-generated': utc(report.finished),
     },
-    procedures: report.scenarios.map((run, i) => procedure(run, i + 1, tallies.get(run.id) ?? '')),
+    procedures: report.scenarios.map((run, i) => procedure(run, i + 1, tallies.get(label(run).text) ?? '')),
   };
 }
 

@@ -16,13 +16,14 @@ export function compareWithBaseline(current: RunReport, baseline: RunReport): Re
   for (const group of groupScenarios(current)) {
     if (!baselineScenarios.has(group.id)) continue;
     for (const now of group.expectations) {
-      const then = before.get(key(group.id, now.analytic));
+      // The same target's results when the baseline has them; else the scenario's (a baseline run on one target).
+      const then = before.get(key(group.label, now.analytic)) ?? before.get(key(group.id, now.analytic));
       const nowVerdicts = now.verdicts.map((v) => v.verdict);
       const thenVerdicts = then?.verdicts.map((v) => v.verdict) ?? [];
       if (then && thenVerdicts.every((v) => v === 'detected') && nowVerdicts.includes('missed')) {
-        regressions.push({ scenario: group.id, analytic: now.analytic, kind: 'newly-missed', before: 'detected', now: 'missed' });
+        regressions.push({ scenario: group.label, analytic: now.analytic, kind: 'newly-missed', before: 'detected', now: 'missed' });
       } else if (thenVerdicts.every((v) => v === 'quiet') && nowVerdicts.includes('false-alarm')) {
-        regressions.push({ scenario: group.id, analytic: now.analytic, kind: 'new-false-alarm', before: 'quiet', now: 'false-alarm' });
+        regressions.push({ scenario: group.label, analytic: now.analytic, kind: 'new-false-alarm', before: 'quiet', now: 'false-alarm' });
       }
     }
   }
@@ -57,7 +58,7 @@ function verdictWord(v: Verdict): string {
 
 function indexExpectations(report: RunReport): Map<string, ExpectationGroup> {
   const index = new Map<string, ExpectationGroup>();
-  for (const group of groupScenarios(report)) for (const e of group.expectations) index.set(key(group.id, e.analytic), e);
+  for (const group of groupScenarios(report)) for (const e of group.expectations) index.set(key(group.label, e.analytic), e);
   return index;
 }
 

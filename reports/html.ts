@@ -230,7 +230,7 @@ function resultsTable(groups: ScenarioGroup[]): string {
     ['Scenario', 'Kind', 'Analytic', 'Technique', 'Expectation', 'Verdict', 'Latency'],
     groups.flatMap((g) =>
       g.expectations.map((e) => [
-        `<a href="#scenario-${h(g.id)}">${h(g.id)}</a>`,
+        `<a href="#${h(anchor(g))}">${h(g.label)}</a>`,
         h(g.kind),
         h(e.analytic),
         link(techniqueUrl(e.technique), e.technique),
@@ -246,7 +246,7 @@ function scenarioArticle(group: ScenarioGroup): string {
   const first = group.runs[0]!;
   const repeated = group.runs.length > 1;
   const parts = [
-    `<h3>${h(group.id)}: ${h(group.name)}</h3>`,
+    `<h3>${h(group.label)}: ${h(group.name)}</h3>`,
     `<p class="muted">${h(group.kind)}${group.twinOf ? `, benign twin of ${h(group.twinOf)}` : ''}; ${h(group.analytic)} / ${h(group.technique)}${repeated ? `; ${group.runs.length} repetitions` : ''}</p>`,
     table(
       ['Analytic', 'Technique', 'Expectation', 'Verdict', 'Why', 'Latency'],
@@ -265,7 +265,12 @@ function scenarioArticle(group: ScenarioGroup): string {
       : '<p class="muted">none</p>',
     ...group.runs.map((run) => runDetails(run, group.expectations, repeated)),
   ];
-  return `<article class="scenario" id="scenario-${h(group.id)}">\n${parts.join('\n')}\n</article>`;
+  return `<article class="scenario" id="${h(anchor(group))}">\n${parts.join('\n')}\n</article>`;
+}
+
+/** An HTML id (no whitespace) for a scenario group: one per scenario, or per scenario and target. */
+function anchor(group: ScenarioGroup): string {
+  return `scenario-${group.label.replace(/\s+/g, '')}`;
 }
 
 function runDetails(run: ScenarioResult, expectations: ExpectationGroup[], repeated: boolean): string {

@@ -39,7 +39,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(...table(
     ['Scenario', 'Kind', 'Analytic', 'Technique', 'Expectation', 'Verdict', 'Latency'],
     groups.flatMap((g) =>
-      g.expectations.map((e) => [g.id, g.kind, e.analytic, e.technique, expectationLabel(e.expectation), tallyLabel(e), latencyLabel(e.verdicts.map((v) => v.latencyMs))]),
+      g.expectations.map((e) => [g.label, g.kind, e.analytic, e.technique, expectationLabel(e.expectation), tallyLabel(e), latencyLabel(e.verdicts.map((v) => v.latencyMs))]),
     ),
   ));
 

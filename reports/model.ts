@@ -57,6 +57,10 @@ export interface ExpectationGroup {
 
 export interface ScenarioGroup {
   id: string;
+  /** The target the runs ran on, when the run fanned out over several (each target's runs are a group of their own). */
+  target: string | null;
+  /** How the group is named in reports: the scenario id, with ` @ target` when the run had several targets. */
+  label: string;
   name: string;
   kind: 'emulation' | 'benign';
   twinOf: string | null;
@@ -72,14 +76,18 @@ export function worstOutcome(outcomes: Outcome[]): Outcome {
   return outcomes.reduce<Outcome>((worst, o) => (OUTCOME_RANK[o] > OUTCOME_RANK[worst] ? o : worst), 'met');
 }
 
-/** Scenarios in first-appearance order, repetitions folded together. */
+/** Scenarios in first-appearance order, repetitions folded together; a run over several targets keeps each target's apart. */
 export function groupScenarios(report: RunReport): ScenarioGroup[] {
   const groups = new Map<string, ScenarioGroup>();
+  const label = scenarioLabeller(report);
   for (const run of report.scenarios) {
-    let group = groups.get(run.id);
+    const { target, text } = label(run);
+    let group = groups.get(text);
     if (!group) {
       group = {
         id: run.id,
+        target,
+        label: text,
         name: run.name,
         kind: run.kind,
         twinOf: run.twinOf,
@@ -88,7 +96,7 @@ export function groupScenarios(report: RunReport): ScenarioGroup[] {
         runs: [],
         expectations: [],
       };
-      groups.set(run.id, group);
+      groups.set(text, group);
     }
     group.runs.push(run);
   }
@@ -97,6 +105,13 @@ export function groupScenarios(report: RunReport): ScenarioGroup[] {
     group.expectations = groupExpectations(group);
   }
   return [...groups.values()];
+}
+
+/** Names a scenario run as the reports show it: `id`, or `id @ target` when the run had several targets. */
+export function scenarioLabeller(report: RunReport): (run: ScenarioResult) => { target: string | null; text: string } {
+  const targetOf = (run: ScenarioResult) => run.target ?? report.environment.target;
+  const several = new Set(report.scenarios.map(targetOf)).size > 1;
+  return (run) => (several ? { target: targetOf(run), text: `${run.id} @ ${targetOf(run)}` } : { target: null, text: run.id });
 }
 
 function groupExpectations(group: ScenarioGroup): ExpectationGroup[] {
@@ -117,7 +132,7 @@ function groupExpectations(group: ScenarioGroup): ExpectationGroup[] {
     const deciding = verdicts[outcomes.indexOf(outcome)]!;
     const metCount = outcomes.filter((o) => o === 'met').length;
     return {
-      scenario: group.id,
+      scenario: group.label,
       analytic,
       technique: deciding.technique,
       expectation: deciding.expectation,

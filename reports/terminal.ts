@@ -42,7 +42,7 @@ export function renderTerminal(report: RunReport, options: TerminalOptions): str
   for (const group of groups) {
     for (const e of group.expectations) {
       table.push([
-        clean(group.id) + (group.kind === 'benign' ? ' (benign)' : ''),
+        clean(group.label) + (group.kind === 'benign' ? ' (benign)' : ''),
         clean(e.analytic),
         clean(e.technique),
         expectationLabel(e.expectation),

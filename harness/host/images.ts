@@ -370,7 +370,7 @@ export async function copyImagesTo(
   if (missing.length === 0) return { copied: [], seconds: (Date.now() - started) / 1000 };
   await ensureImages(options);
   for (const ref of missing) {
-    progress(`${where}: copying ${ref} from this machine's engine`);
+    progress(`copying ${ref} from this machine's engine`);
     const saved = await docker().getImage(ref).get();
     const response = await target.loadImage(saved, { quiet: true });
     const output = await new Promise<string>((resolve, reject) => {
@@ -386,6 +386,6 @@ export async function copyImagesTo(
       throw new Error(`${where}: ${ref} is still missing after docker load (${output.trim().slice(0, 200)})`);
     });
   }
-  progress(`${where}: images current (${missing.length} copied in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  progress(`images current (${missing.length} copied in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
   return { copied: missing, seconds: (Date.now() - started) / 1000 };
 }

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import type { RunReport } from '../../harness/run/results.js';
 import { hostCoverage } from '../../reports/coverage.js';
+import { groupScenarios, tallyLabel } from '../../reports/model.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 import { validateReport } from '../../reports/schema.js';
@@ -47,4 +48,25 @@ describe('coverage per host', function () {
     bad.scenarios[0]!.target = 'ftp://nowhere';
     expect(validateReport(JSON.parse(JSON.stringify(bad)))).to.have.length.greaterThan(0);
   });
+
+  it('keeps each target its own rows: one target failing is a failure there, not a flaky scenario', function () {
+    const report = makeReport();
+    const good = report.scenarios.find((s) => s.id === 'archive-xor-python')!;
+    const failed = { ...good, target: 'docker+ssh://ci@10.0.0.6:22', verdict: 'error' as const, verdicts: good.verdicts.map((v) => ({ ...v, verdict: 'error' as const, reason: 'scp: Connection closed' })) };
+    report.scenarios = [{ ...good, target: 'docker://ci' }, failed];
+    report.environment.target = 'docker://ci docker+ssh://ci@10.0.0.6:22';
+
+    const groups = groupScenarios(report);
+    expect(groups.map((g) => g.label)).to.deep.equal(['archive-xor-python @ docker://ci', 'archive-xor-python @ docker+ssh://ci@10.0.0.6:22']);
+    expect(groups.flatMap((g) => g.expectations).map((e) => [tallyLabel(e), e.flaky])).to.deep.equal([
+      ['detected', false],
+      ['error', false],
+    ]);
+    const terminal = renderTerminal(report, { color: false });
+    expect(terminal).to.include('archive-xor-python @ docker+ssh://ci@10.0.0.6:22 / AN1214: error');
+    expect(terminal).to.not.include('flaky');
+    expect(renderMarkdown(report)).to.include('| archive-xor-python @ docker://ci | emulation | AN1214 |');
+    expect(renderHtml(report)).to.include('id="scenario-archive-xor-python@docker://ci"');
+  });
 });
+

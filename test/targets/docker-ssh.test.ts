@@ -1,43 +1,49 @@
-// A Docker engine reached over SSH as a run target (docker+ssh://), against a real sshd on loopback:
-// this machine's own engine plays the remote one, so the same scenarios can run on it and on the
-// local engine at once. The container scenarios run there, are detected from the audit log read
-// over SSH, and leave nothing behind, also when the connection drops mid-run.
+// A Docker engine reached over SSH as a run target (docker+ssh://), against a real sshd on loopback.
+// A second dockerd of the test's own plays the remote engine (the sshd points its sessions' docker
+// at it), so the images really are copied there and the same scenarios run on two engines at once,
+// detected from the audit log read over SSH. Nothing is left behind, also when the connection drops.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { CLI, leftovers, purple, readReport, runIdOf, savedEvents, tempDir } from '../run/helpers.js';
+import { startSecondEngine, type SecondEngine } from './second-engine.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const EMULATION = 'an1170-cron-scp-exfil';
 const TWIN = 'an1214-benign-tar-backup';
 
-describe('purple run --target docker+ssh:// (a Docker engine over a real sshd on loopback)', function () {
+describe('purple run --target docker+ssh:// (a second Docker engine behind a real sshd on loopback)', function () {
+  let engine: SecondEngine;
   let sshd: TestSshd;
   let engineTarget: string;
   const made: string[] = [];
-  const out = (prefix: string) => {
-    const dir = tempDir(prefix);
-    made.push(dir);
-    return dir;
-  };
-  const keys = () => ['--identity', sshd.identity, '--known-hosts', sshd.knownHosts];
 
   before(async function () {
-    sshd = await startSshd();
+    engine = await startSecondEngine();
+    sshd = await startSshd({ env: { DOCKER_HOST: engine.host } });
     engineTarget = `docker+ssh://root@127.0.0.1:${sshd.port}`;
   });
   after(async function () {
     await sshd?.stop();
+    await engine?.stop();
     for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the container scenarios on the remote engine and the local one at once, each detected or quiet, with coverage per engine', async function () {
-    const dir = out('engine-run');
-    const r = await purple(['run', EMULATION, TWIN, '--target', engineTarget, '--target', 'local', ...keys(), '--out', dir, '--quiet']);
-    const report = readReport(dir);
+  const run = async (scenarios: string[]) => {
+    const dir = tempDir('engine-run');
+    made.push(dir);
+    const r = await purple(['run', ...scenarios, '--target', engineTarget, '--target', 'local', '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, '--out', dir]);
+    return { r, dir, report: readReport(dir) };
+  };
+
+  it('copies the images there, runs the container scenarios on both engines at once, each detected or quiet, and leaves nothing', async function () {
+    expect(await engine.docker(['images', '-q', 'purple/*'])).to.equal('');
+    const { r, dir, report } = await run([EMULATION, TWIN]);
     expect(r.exitCode, String(r.all)).to.equal(0);
+    expect(String(r.all)).to.match(/copying purple\/base:\w+ from this machine's engine/);
+    expect((await engine.docker(['images', '--format', '{{.Repository}}'])).split('\n').sort()).to.include.members(['purple/base', 'purple/sink', 'purple/victim']);
 
     const local = report.scenarios.find((s) => s.target !== engineTarget)?.target;
     expect(local).to.match(/^docker:\/\//);
@@ -46,19 +52,49 @@ describe('purple run --target docker+ssh:// (a Docker engine over a real sshd on
     );
     expect(report.scenarios.every((s) => s.telemetry.checks.every((c) => c.satisfied)), String(r.all)).to.equal(true);
 
-    // The remote engine's scenario was seen through the audit log streamed over SSH: the scp from cron, no TTY.
+    // The other engine's scenario was seen through the audit log streamed over SSH: the scp from cron, no TTY,
+    // towards that engine's own sink, and the flow that carried the volume.
     const remote = report.scenarios.find((s) => s.id === EMULATION && s.target === engineTarget)!;
+    const context = JSON.parse(readFileSync(path.join(dir, remote.dir, 'context.json'), 'utf8')) as { addresses: Record<string, string> };
+    expect(context.addresses.sink).to.match(/^10\.213\./);
     const events = await savedEvents(path.join(dir, remote.dir));
     const scp = events.find((e) => e.syscall === 'execve' && e.process.exe?.endsWith('/scp'));
-    expect(scp, 'execve of scp on the remote engine').to.not.equal(undefined);
+    expect(scp, 'execve of scp on the other engine').to.not.equal(undefined);
     expect(scp!.process.tty).to.equal(null);
-    const alert = remote.alerts.find((a) => a.analytic === 'AN1170');
-    expect(alert?.evidence.flows?.length, 'the deciding flow, read over SSH').to.be.greaterThan(0);
+    const flows = remote.alerts.find((a) => a.analytic === 'AN1170')?.evidence.flows ?? [];
+    expect(flows.map((f) => f.dst)).to.include(context.addresses.sink);
 
-    // Each target loaded its own keyed rules; every rule, container and network of the run is gone.
     expect(report.auditRules.some((l) => l.startsWith(`${engineTarget}: `))).to.equal(true);
     expect(await leftovers(report.run_id)).to.deep.equal({ containers: '', networks: '', rules: '' });
+    expect(await engine.docker(['ps', '-aq', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
+    expect(await engine.docker(['network', 'ls', '-q', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
     expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).to.include(`| ${engineTarget} | 2 |`);
+  });
+
+  it('copies nothing the second time: the images there are current', async function () {
+    const { r } = await run([TWIN]);
+    expect(r.exitCode, String(r.all)).to.equal(0);
+    expect(String(r.all)).to.not.include('copying');
+  });
+});
+
+describe('purple run --target docker+ssh:// when something goes wrong', function () {
+  let sshd: TestSshd;
+  let engineTarget: string;
+  const made: string[] = [];
+  const out = (prefix: string) => {
+    const dir = tempDir(prefix);
+    made.push(dir);
+    return dir;
+  };
+
+  before(async function () {
+    sshd = await startSshd();
+    engineTarget = `docker+ssh://root@127.0.0.1:${sshd.port}`;
+  });
+  after(async function () {
+    await sshd?.stop();
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
   it('checks the engine before anything starts: a wrong host key is refused (exit 3) and nothing is written', async function () {
@@ -72,7 +108,7 @@ describe('purple run --target docker+ssh:// (a Docker engine over a real sshd on
   // Last: it kills this sshd.
   it('removes the containers, networks and audit rules of the run when the connection drops mid-run', async function () {
     const dir = out('engine-drop');
-    const child = spawn('node', [CLI, 'run', EMULATION, '--target', engineTarget, ...keys(), '--out', dir, '--quiet'], { stdio: 'ignore' });
+    const child = spawn('node', [CLI, 'run', EMULATION, '--target', engineTarget, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, '--out', dir, '--quiet'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let runId: string | undefined;
     for (const until = Date.now() + 120_000; !runId && Date.now() < until; ) {

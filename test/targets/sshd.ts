@@ -24,7 +24,8 @@ export interface TestSshd {
   log(): string;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** `env`: variables sshd sets in every session (SetEnv), e.g. DOCKER_HOST to make another engine the host's. */
+export async function startSshd(options: { env?: Record<string, string> } = {}): Promise<TestSshd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'purple-test-sshd-'));
   const port = 2222 + Math.floor(Math.random() * 20_000);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'purple-test-host', '-f', path.join(dir, 'host_key')]);
@@ -50,6 +51,7 @@ export async function startSshd(): Promise<TestSshd> {
       'UsePAM yes', // pubkey logins of accounts without a password (locked in shadow) are allowed, as on most servers
       'StrictModes no',
       'LogLevel VERBOSE',
+      ...Object.entries(options.env ?? {}).map(([name, value]) => `SetEnv ${name}=${value}`),
       '',
     ].join('\n'),
   );

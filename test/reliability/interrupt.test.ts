@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LIVE_RUNS_DIR } from '../../harness/run/live-runs.js';
-import { CLI, leftovers, tempDir } from '../run/helpers.js';
+import { CLI, leftovers, readReport, tempDir } from '../run/helpers.js';
 import { runIdOfScenario, tempScenario, waitForOutput } from './scenarios.js';
 
 describe('purple run interrupted mid-step (real Docker + auditd)', function () {
@@ -30,7 +30,10 @@ describe('purple run interrupted mid-step (real Docker + auditd)', function () {
       expect(Date.now() - started, 'stopped well before the step would have ended').to.be.lessThan(45_000);
       expect(await leftovers(runId!)).to.deep.equal({ containers: '', networks: '', rules: '' });
       expect(existsSync(path.join(LIVE_RUNS_DIR, `${runId}.json`)), 'the run\'s state file').to.equal(false);
-      expect(existsSync(path.join(out, 'report.json')), 'an interrupted run still says what happened').to.equal(true);
+      // An interrupted run still says what happened, marked as such, never as a result.
+      const report = readReport(out);
+      expect(report.warnings.some((w) => w.startsWith('run interrupted'))).to.equal(true);
+      expect(report.scenarios.map((s) => s.verdict)).to.deep.equal(['error']);
     });
   }
 });

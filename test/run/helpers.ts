@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,18 @@ export function purple(args: string[], options: { reject?: boolean; timeout?: nu
   return execa('node', [CLI, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 600_000, all: true });
 }
 
+const madeDirs: string[] = [];
+
+/** A fresh folder under the system temp dir, removed when the whole test run ends (a root-level mocha hook). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `purple-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `purple-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
+
+after(() => {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export function readReport(dir: string): RunReport {
   return JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as RunReport;

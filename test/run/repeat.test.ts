@@ -1,16 +1,13 @@
 // purple run --repeat N runs each scenario N times in fresh containers and reports, per scenario,
 // how often it met its expectation (real Docker + auditd).
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { leftovers, purple, readReport, tempDir } from './helpers.js';
 
 describe('purple run --repeat (real Docker + auditd)', function () {
-  let out: string;
-  after(() => rmSync(out, { recursive: true, force: true }));
-
   it('runs each scenario N times, each in its own containers, and folds the tally per scenario', async function () {
-    out = tempDir('repeat');
+    const out = tempDir('repeat');
     const r = await purple(['run', 'an1214-python-xor-archive', 'an1214-benign-text-report', '--repeat', '2', '--out', out]);
     expect(r.exitCode, String(r.all)).to.equal(0);
     const report = readReport(out);

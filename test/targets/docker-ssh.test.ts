@@ -2,7 +2,7 @@
 // A second dockerd of the test's own plays the remote engine (the sshd points its sessions' docker
 // at it), so the images really are copied there and the same scenarios run on two engines at once,
 // detected from the audit log read over SSH. Nothing is left behind, also when the connection drops.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
@@ -18,8 +18,6 @@ describe('purple run --target docker+ssh:// (a second Docker engine behind a rea
   let engine: SecondEngine;
   let sshd: TestSshd;
   let engineTarget: string;
-  const made: string[] = [];
-
   before(async function () {
     engine = await startSecondEngine();
     sshd = await startSshd({ env: { DOCKER_HOST: engine.host } });
@@ -28,12 +26,10 @@ describe('purple run --target docker+ssh:// (a second Docker engine behind a rea
   after(async function () {
     await sshd?.stop();
     await engine?.stop();
-    for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
   const run = async (scenarios: string[]) => {
     const dir = tempDir('engine-run');
-    made.push(dir);
     const r = await purple(['run', ...scenarios, '--target', engineTarget, '--target', 'local', '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, '--out', dir]);
     return { r, dir, report: readReport(dir) };
   };
@@ -81,12 +77,6 @@ describe('purple run --target docker+ssh:// (a second Docker engine behind a rea
 describe('purple run --target docker+ssh:// when something goes wrong', function () {
   let sshd: TestSshd;
   let engineTarget: string;
-  const made: string[] = [];
-  const out = (prefix: string) => {
-    const dir = tempDir(prefix);
-    made.push(dir);
-    return dir;
-  };
 
   before(async function () {
     sshd = await startSshd();
@@ -94,11 +84,10 @@ describe('purple run --target docker+ssh:// when something goes wrong', function
   });
   after(async function () {
     await sshd?.stop();
-    for (const dir of made) rmSync(dir, { recursive: true, force: true });
   });
 
   it('checks the engine before anything starts: a wrong host key is refused (exit 3) and nothing is written', async function () {
-    const dir = out('engine-badkey');
+    const dir = tempDir('engine-badkey');
     const r = await purple(['run', TWIN, '--target', engineTarget, '--identity', sshd.identity, '--known-hosts', path.join(dir, 'empty'), '--out', dir]);
     expect(r.exitCode, String(r.all)).to.equal(3);
     expect(String(r.all)).to.include('the server presented ssh-ed25519 SHA256:');
@@ -107,7 +96,7 @@ describe('purple run --target docker+ssh:// when something goes wrong', function
 
   // Last: it kills this sshd.
   it('removes the containers, networks and audit rules of the run when the connection drops mid-run', async function () {
-    const dir = out('engine-drop');
+    const dir = tempDir('engine-drop');
     const child = spawn('node', [CLI, 'run', EMULATION, '--target', engineTarget, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, '--out', dir, '--quiet'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let runId: string | undefined;

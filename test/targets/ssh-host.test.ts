@@ -2,28 +2,17 @@
 // the host-capable scenarios run in their private work dirs, are detected from the audit log
 // streamed over the SSH connection, and leave nothing behind; wrong host keys are refused; a
 // dropped connection still ends in cleanup (by the guardian on the "remote" side).
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import type { RunReport } from '../../harness/run/results.js';
 import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
-import { CLI, purple, readReport, runIdOf, savedEvents, tempDir as makeTempDir } from '../run/helpers.js';
+import { CLI, purple, readReport, runIdOf, savedEvents, tempDir } from '../run/helpers.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
 const USER_MAP = ['--user-map', 'alice=nobody', '--user-map', 'svc-app=www-data'];
-
-/** Output folders of this file's runs, removed by each suite's after hook. */
-const made: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = makeTempDir(prefix);
-  made.push(dir);
-  return dir;
-}
-function removeOutputs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
 
 async function purpleRules(runId: string): Promise<string[]> {
   return (await execa('auditctl', ['-l'])).stdout.split('\n').filter((l) => l.includes(`key=purple-${runId}`));
@@ -42,7 +31,6 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
   });
   after(async function () {
     await sshd?.stop();
-    removeOutputs();
   });
 
   describe('the host-capable scenarios', function () {
@@ -191,7 +179,6 @@ describe('purple run --target ssh:// when the connection drops', function () {
   });
   after(async function () {
     await sshd?.stop();
-    removeOutputs();
   });
 
   /** Starts a run, waits until it has rules and a work dir on the "remote", then calls `cut`. */

@@ -23,6 +23,7 @@ const RECENT_RING = 1024;
 
 interface Pending {
   key: string;
+  serial: number;
   records: AuditRecord[];
   items: number; // from SYSCALL items=, -1 until the SYSCALL arrives
   paths: number;
@@ -60,13 +61,25 @@ export class EventAssembler {
   lateRecords = 0;
   private readonly window: number;
   private readonly inflight = new Map<string, Pending>();
-  private readonly recent = new Set<string>();
-  private readonly recentRing: string[] = new Array<string>(RECENT_RING).fill('');
+  /**
+   * The last RECENT_RING completed events, as parallel rings of keys and serials. Searched linearly, serials
+   * first, and only for a record whose serial is not above every serial so far, which is rare (a late or
+   * out-of-order record): cheaper than keeping a Set of keys up to date for every event.
+   */
+  private readonly recentKeys: string[] = new Array<string>(RECENT_RING).fill('');
+  private readonly recentSerials = new Float64Array(RECENT_RING).fill(-1);
   private recentAt = 0;
   /** Highest serial seen, per node. */
   private readonly highest = new Map<string, number>();
   /** Serials counted as lost per node that a late arrival may still fill. */
   private readonly provisional = new Map<string, number>();
+  /** The key of the previous record: an event's records come in a row, so most keys are reused, not rebuilt. */
+  private lastKey = '';
+  private lastNode: string | null = null;
+  private lastStamp = '';
+  private lastSerial = -1;
+  /** Highest serial of any record so far, all nodes together. */
+  private maxSerial = -1;
 
   constructor(options: AssemblerOptions = {}) {
     const w = options.window ?? DEFAULT_WINDOW;
@@ -80,25 +93,28 @@ export class EventAssembler {
 
   /** Adds one record; returns the record groups of the events it completed (usually none or one). */
   add(r: AuditRecord): AuditRecord[][] {
-    const key = r.node === null ? `${r.stamp}:${r.serial}` : `${r.node}|${r.stamp}:${r.serial}`;
+    const key = this.keyOf(r);
+    // A serial above every one seen so far cannot be a completed event's: no need to look.
+    const unseen = r.serial > this.maxSerial;
+    if (unseen) this.maxSerial = r.serial;
     let p = this.inflight.get(key);
     if (r.type === 'EOE') {
       if (p === undefined) return NONE;
       this.inflight.delete(key);
-      this.remember(key);
+      this.remember(key, r.serial);
       return [p.records];
     }
     if (p === undefined) {
-      if (this.recent.has(key)) {
+      if (!unseen && this.isRecent(key, r.serial)) {
         this.lateRecords++;
         return NONE;
       }
       this.trackSerial(r.node ?? '', r.serial);
       if (isSingleRecordType(r.type)) {
-        this.remember(key);
+        this.remember(key, r.serial);
         return [[r]];
       }
-      p = { key, records: [r], items: -1, paths: 0, title: false, touched: 0 };
+      p = { key, serial: r.serial, records: [r], items: -1, paths: 0, title: false, touched: 0 };
       this.inflight.set(key, p);
     } else {
       p.records.push(r);
@@ -113,13 +129,13 @@ export class EventAssembler {
     let out = NONE;
     if (p.title && p.items >= 0 && p.paths >= p.items) {
       this.inflight.delete(key);
-      this.remember(key);
+      this.remember(key, p.serial);
       out = [p.records];
     }
     while (this.inflight.size > this.window) {
       const oldest = this.inflight.values().next().value as Pending;
       this.inflight.delete(oldest.key);
-      this.remember(oldest.key);
+      this.remember(oldest.key, oldest.serial);
       if (out === NONE) out = [];
       out.push(oldest.records);
     }
@@ -133,7 +149,7 @@ export class EventAssembler {
       if (p.touched === 0) p.touched = now;
       else if (now - p.touched >= idleMs) {
         this.inflight.delete(p.key);
-        this.remember(p.key);
+        this.remember(p.key, p.serial);
         out.push(p.records);
       }
     }
@@ -143,17 +159,33 @@ export class EventAssembler {
   /** Completes everything still in flight, oldest first. */
   flush(): AuditRecord[][] {
     const out = [...this.inflight.values()].map((p) => p.records);
-    for (const key of this.inflight.keys()) this.remember(key);
+    for (const p of this.inflight.values()) this.remember(p.key, p.serial);
     this.inflight.clear();
     return out;
   }
 
-  private remember(key: string): void {
-    const old = this.recentRing[this.recentAt]!;
-    if (old !== '') this.recent.delete(old);
-    this.recentRing[this.recentAt] = key;
+  private keyOf(r: AuditRecord): string {
+    if (r.serial !== this.lastSerial || r.stamp !== this.lastStamp || r.node !== this.lastNode) {
+      this.lastKey = r.node === null ? `${r.stamp}:${r.serial}` : `${r.node}|${r.stamp}:${r.serial}`;
+      this.lastNode = r.node;
+      this.lastStamp = r.stamp;
+      this.lastSerial = r.serial;
+    }
+    return this.lastKey;
+  }
+
+  private remember(key: string, serial: number): void {
+    this.recentKeys[this.recentAt] = key;
+    this.recentSerials[this.recentAt] = serial;
     this.recentAt = (this.recentAt + 1) % RECENT_RING;
-    this.recent.add(key);
+  }
+
+  private isRecent(key: string, serial: number): boolean {
+    const serials = this.recentSerials;
+    for (let i = 0; i < RECENT_RING; i++) {
+      if (serials[i] === serial && this.recentKeys[i] === key) return true;
+    }
+    return false;
   }
 
   /**

@@ -5,4 +5,5 @@ export { EventAssembler, isSingleRecordType, DEFAULT_WINDOW, MAX_SERIAL_GAP, typ
 export { normalizeEvent, fieldText, fieldNumber, decodeArgv, decodeSockaddr, decodeTitle, decodeKey, stampToIso } from './normalize.js';
 export { AuditStream, auditEvents, LineSplitter, type AuditStats, type AuditStreamOptions, type MalformedHandler } from './stream.js';
 export { followLines, type FollowOptions } from './follow.js';
+export { ChunkWriter, writeEventJsonl } from './jsonl.js';
 export { syscallName } from './syscalls.js';

@@ -15,33 +15,36 @@ export function fieldText(raw: string | undefined): string | null {
   const c = raw.charCodeAt(0);
   if (c === 34 /* " */) return raw.charCodeAt(len - 1) === 34 && len > 1 ? raw.slice(1, len - 1) : raw.slice(1);
   if (raw === '(null)' || raw === '?' || raw === '(none)') return null;
-  if (isHex(raw)) return hexToText(raw, false);
-  return raw;
+  return hexToText(raw, len, false) ?? raw;
 }
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
+/** Hex digit values by UTF-16 code unit, -1 for anything else (a full table: no range check per character). */
+const HEX_VALUE = new Int8Array(65536).fill(-1);
 '0123456789'.split('').forEach((c, i) => (HEX_VALUE[c.charCodeAt(0)] = i));
 'abcdef'.split('').forEach((c, i) => ((HEX_VALUE[c.charCodeAt(0)] = 10 + i), (HEX_VALUE[c.toUpperCase().charCodeAt(0)] = 10 + i)));
 
-/**
- * Hex (already validated) -> UTF-8 text. ASCII, the common case, is decoded without a Buffer;
- * `nulToSpace` turns NUL separators into spaces (proctitle).
- */
-function hexToText(hex: string, nulToSpace: boolean): string {
-  const n = hex.length >> 1;
-  if (n > 256) return decodeViaBuffer(hex, nulToSpace);
-  const codes: number[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const b = (HEX_VALUE[hex.charCodeAt(2 * i)]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)]!;
-    if (b >= 0x80) return decodeViaBuffer(hex, nulToSpace);
-    codes[i] = b === 0 && nulToSpace ? 32 : b;
-  }
-  return String.fromCharCode.apply(null, codes);
-}
+/** Room for decoded bytes, reused from value to value (values over SCRATCH_MAX bytes get their own). */
+let scratch = Buffer.allocUnsafe(1024);
+const SCRATCH_MAX = 1 << 16;
 
-function decodeViaBuffer(hex: string, nulToSpace: boolean): string {
-  const text = Buffer.from(hex, 'hex').toString('utf8');
-  return nulToSpace ? text.replace(/\0/g, ' ') : text;
+/**
+ * hex[0, end) decoded as hex-encoded UTF-8 text, or null when it is not an even number of hex digits
+ * (validated while decoding, in one pass). `nulToSpace` turns NUL separators into spaces (proctitle):
+ * done on the bytes, which is the same as on the text since a 0 byte is only ever NUL in UTF-8.
+ */
+function hexToText(hex: string, end: number, nulToSpace: boolean): string | null {
+  if ((end & 1) !== 0) return null;
+  const n = end >> 1;
+  if (n > scratch.length && n <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, 2 * scratch.length)));
+  const bytes = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) {
+    const hi = HEX_VALUE[hex.charCodeAt(2 * i)]!;
+    const lo = HEX_VALUE[hex.charCodeAt(2 * i + 1)]!;
+    if ((hi | lo) < 0) return null;
+    const b = (hi << 4) | lo;
+    bytes[i] = b === 0 && nulToSpace ? 32 : b;
+  }
+  return bytes.toString('utf8', 0, n);
 }
 
 /** A numeric id or count; the unset id (4294967295 or -1) and anything non-numeric become null. */
@@ -53,21 +56,18 @@ export function fieldNumber(raw: string | undefined): number | null {
 }
 
 function isHex(s: string): boolean {
-  const len = s.length;
-  if ((len & 1) !== 0) return false;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
-  }
+  if ((s.length & 1) !== 0) return false;
+  for (let i = 0; i < s.length; i++) if (HEX_VALUE[s.charCodeAt(i)]! < 0) return false;
   return true;
 }
 
 /** Proctitle: NUL-separated argv, quoted or hex. */
 export function decodeTitle(raw: string | undefined): string | null {
-  if (raw !== undefined && raw.charCodeAt(0) !== 34 && isHex(raw)) {
+  if (raw !== undefined && raw.charCodeAt(0) !== 34) {
     let end = raw.length;
     while (end >= 2 && raw.charCodeAt(end - 1) === 48 && raw.charCodeAt(end - 2) === 48) end -= 2; // trailing NULs
-    return hexToText(end === raw.length ? raw : raw.slice(0, end), true);
+    const hex = hexToText(raw, end, true);
+    if (hex !== null) return hex;
   }
   const text = fieldText(raw);
   if (text === null) return null;

@@ -60,7 +60,7 @@ export function parseRecord(line: string): AuditRecord | RecordError {
   const close = line.indexOf(')', i);
   if (colon < 0 || close < 0 || colon > close) return { error: 'malformed audit(...) header' };
   const stamp = line.slice(i, colon);
-  if (!isStamp(stamp)) return { error: `malformed timestamp "${stamp}"` };
+  if (!isStamp(line, i, colon)) return { error: `malformed timestamp "${stamp}"` };
   const serial = parseDigits(line, colon + 1, close);
   if (serial < 0) return { error: `malformed serial "${line.slice(colon + 1, close)}"` };
   i = close + 1;
@@ -247,8 +247,9 @@ function parseDigits(s: string, from: number, to: number): number {
   return n;
 }
 
-function isStamp(s: string): boolean {
-  const dot = s.indexOf('.');
-  if (dot <= 0 || dot === s.length - 1) return false;
-  return parseDigits(s, 0, dot) >= 0 && parseDigits(s, dot + 1, s.length) >= 0;
+/** `SECONDS.MILLIS` in s[from, to) (checked in the line rather than in the sliced stamp: faster to read). */
+function isStamp(s: string, from: number, to: number): boolean {
+  const dot = s.indexOf('.', from);
+  if (dot <= from || dot >= to - 1) return false;
+  return parseDigits(s, from, dot) >= 0 && parseDigits(s, dot + 1, to) >= 0;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { commands } from './commands/index.js';
+import { loadCommand, loadCommands } from './commands/index.js';
 import { EXIT, EnvironmentError, UsageError } from './command.js';
 
-function help(): string {
+async function help(): Promise<string> {
+  const commands = await loadCommands();
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   return [
     'purple: purple-team emulation and detection validation for Linux',
@@ -18,12 +19,12 @@ function help(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(help());
+    console.log(await help());
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    console.error(`purple: unknown command "${name}"\n\n${help()}`);
+    console.error(`purple: unknown command "${name}"\n\n${await help()}`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

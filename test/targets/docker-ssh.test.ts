@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { CLI, leftovers, purple, readReport, runIdOf, savedEvents, tempDir } from '../run/helpers.js';
+import { imageRef } from '../../harness/host/images.js';
 import { startSecondEngine, type SecondEngine } from './second-engine.js';
 import { startSshd, type TestSshd } from './sshd.js';
 
@@ -65,6 +66,11 @@ describe('purple run --target docker+ssh:// (a second Docker engine behind a rea
     expect(await engine.docker(['ps', '-aq', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
     expect(await engine.docker(['network', 'ls', '-q', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
     expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).to.include(`| ${engineTarget} | 2 |`);
+  });
+
+  it("leaves this machine's engine as it was: its default bridge still carries containers", async function () {
+    const r = await execa('docker', ['run', '--rm', '--entrypoint', 'true', imageRef('victim')], { reject: false, all: true });
+    expect(r.exitCode, String(r.all)).to.equal(0);
   });
 
   it('copies nothing the second time: the images there are current', async function () {

@@ -28,7 +28,8 @@ export interface RunTarget {
   createTarget: (runId: string, slug: string) => ScenarioTarget;
   scenarios: PlannedScenario[];
   /** Called before the target's collectors start, with the run id and the key of its audit rules. */
-  prepare?: (runId: string, auditKey: string) => Promise<void>;
+  /** `slugSuffix` ends the names of this target's scenario slugs (work dirs), e.g. `-t2` when a run has several targets. */
+  prepare?: (runId: string, auditKey: string, slugSuffix: string) => Promise<void>;
   /** The machine the scenarios ran on, when it is not this one (a host target). */
   describe?: () => Promise<{ host: string; kernel: string; auditd: string | null }>;
   /** Why the target became unreachable during the run (a dropped connection), if it did. */
@@ -147,7 +148,7 @@ async function runTarget(
   const results: ScenarioResult[] = [];
   const slugSuffix = keySuffix;
   try {
-    await target.prepare?.(runId, audit.key);
+    await target.prepare?.(runId, audit.key, slugSuffix);
     await audit.start();
     await flows.start();
     if (flows.problem) warn(`flow collection: ${flows.problem}`);

@@ -89,7 +89,8 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
     writeFileSync(list, `# the same machine twice\n${sshd.target}\nssh://root@127.0.0.1:${sshd.secondPort}  # second port\n`);
     const r = await purple(['run', 'an1214-python-xor-archive', 'an1214-benign-python-zip', '--targets', list, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, ...USER_MAP, '--out', out, '--quiet']);
     const report = readReport(out);
-    expect(r.exitCode, String(r.all)).to.equal(0);
+    const errors = report.scenarios.filter((s) => s.error).map((s) => `${s.id} on ${s.target}: ${s.error}`);
+    expect(r.exitCode, [String(r.all), ...errors].join('\n')).to.equal(0);
     const targets = [sshd.target, `ssh://root@127.0.0.1:${sshd.secondPort}`];
     expect(report.scenarios.map((s) => `${s.id} ${s.target}`)).to.deep.equal([
       `an1214-python-xor-archive ${targets[0]}`,

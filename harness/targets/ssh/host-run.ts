@@ -106,16 +106,18 @@ export async function missingCommands(session: SshSession, needed: string[]): Pr
 }
 
 /**
- * A root shell that waits for its stdin to close, then removes the run's audit rules (by key) and
- * what the run's scenarios left on the host: processes and work dirs (a host target), or the
- * containers and networks labelled with the run id (a Docker engine target). A normal end closes
- * its stdin after the regular cleanup, so it finds nothing; when the connection drops, sshd closes it.
+ * A root shell that waits on its stdin, then removes the run's audit rules (by this target's key) and,
+ * unless the run told it that its regular cleanup is done, what this target's scenarios left on the host:
+ * processes and work dirs (a host target; only the dirs ending in `slugSuffix`, so that another target of
+ * the same run on the same host keeps its own), or the containers and networks labelled with the run id
+ * (a Docker engine target). A normal end writes "done" and closes its stdin; when the connection drops,
+ * sshd closes it with nothing written.
  */
-export function guardianScript(runId: string, auditKey: string, leftovers: 'workdirs' | 'containers'): string {
+export function guardianScript(runId: string, auditKey: string, leftovers: 'workdirs' | 'containers', slugSuffix = ''): string {
   const removeLeftovers =
     leftovers === 'workdirs'
       ? // Patterns are assembled at run time so that the guardian's own command line never matches them.
-        [`p=/tmp/purple-${runId}`, 'pkill -KILL -f "$p"-', 'rm -rf -- "$p"-*']
+        [`p=/tmp/purple-${runId}`, `s=${shellQuote(slugSuffix)}`, 'pkill -KILL -f "$p-[^/ ]*$s/"', 'rm -rf -- "$p"-*"$s"']
       : [
           `l=${shellQuote(`${LABEL_RUN}=${runId}`)}`,
           'docker ps -aq --filter "label=$l" | xargs -r docker rm -f -v',
@@ -123,12 +125,16 @@ export function guardianScript(runId: string, auditKey: string, leftovers: 'work
         ];
   return [
     'exec >/dev/null 2>&1',
-    'cat',
+    'read -r state',
     `k=${shellQuote(auditKey)}`,
     `auditctl -l | grep -E -- "key=$k( |\\$)" | while read -r _ rule; do auditctl -d $rule; done`,
+    `[ "$state" = ${GUARDIAN_DONE} ] && exit 0`,
     ...removeLeftovers,
   ].join('; ');
 }
+
+/** What the run writes to its guardian once its own cleanup is done. */
+const GUARDIAN_DONE = 'done';
 
 function hostRunTarget(host: HostContext, planned: PlannedScenario[]): RunTarget {
   return sshRunTarget(host.session, {
@@ -164,9 +170,9 @@ export function sshRunTarget(session: SshSession, parts: SshRunTargetParts): Run
     transport,
     scenarios: parts.planned,
     createTarget: parts.createTarget,
-    async prepare(runId, key) {
+    async prepare(runId, key, slugSuffix) {
       auditKey = key;
-      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key, parts.leftovers)]).map(shellQuote).join(' '));
+      guardian = await session.channel(session.as('root', ['sh', '-c', guardianScript(runId, key, parts.leftovers, slugSuffix)]).map(shellQuote).join(' '));
       guardian.on('data', () => undefined);
       guardian.stderr.on('data', () => undefined);
       const uname = await session.run(['uname', '-s', '-r', '-m']);
@@ -192,7 +198,7 @@ export function sshRunTarget(session: SshSession, parts: SshRunTargetParts): Run
         const g = guardian;
         await new Promise<void>((resolve) => {
           g.once('close', () => resolve());
-          g.end();
+          g.end(`${GUARDIAN_DONE}\n`);
           setTimeout(resolve, 20_000).unref();
         });
       }

@@ -65,7 +65,7 @@ export function buildAttire(report: RunReport): AttireLog {
       // The log describes a finished run; its generation time is the run's end (keeps rendering pure).
       'time-generated': utc(report.finished),
     },
-    procedures: report.scenarios.map((run, i) => procedure(run, i + 1, tallies.get(label(run).text) ?? '')),
+    procedures: report.scenarios.map((run, i) => procedure(run, i + 1, tallies.get(label(run)) ?? '')),
   };
 }
 

@@ -2,7 +2,7 @@
 // ATT&CK names come from the catalog (detectors/attack-data.json), never from here.
 import { loadCatalog, type AnalyticRef } from '../harness/attack/catalog.js';
 import type { AnalyticSummary, RunReport, ScenarioResult } from '../harness/run/results.js';
-import { groupScenarios, outcomeOf, type ExpectationGroup, type ScenarioGroup } from './model.js';
+import { groupScenarios, outcomeOf, runTargets, targetOf, type ExpectationGroup, type ScenarioGroup } from './model.js';
 
 /** TP/FN/FP/TN per analytic over every judged verdict (each repetition counts once). */
 export function summarizeAnalytics(scenarios: ScenarioResult[]): AnalyticSummary[] {
@@ -161,10 +161,10 @@ export interface HostCoverage {
 
 /** Coverage per target when a run fanned out over several (empty for a one-target run). */
 export function hostCoverage(report: RunReport): HostCoverage[] {
-  const targets = [...new Set(report.scenarios.map((s) => s.target ?? report.environment.target))];
+  const targets = runTargets(report);
   if (targets.length < 2) return [];
   return targets.map((target) => {
-    const runs = report.scenarios.filter((s) => (s.target ?? report.environment.target) === target);
+    const runs = report.scenarios.filter((s) => targetOf(report, s) === target);
     const verdicts = runs.flatMap((r) => r.verdicts);
     return {
       target,

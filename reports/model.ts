@@ -57,8 +57,6 @@ export interface ExpectationGroup {
 
 export interface ScenarioGroup {
   id: string;
-  /** The target the runs ran on, when the run fanned out over several (each target's runs are a group of their own). */
-  target: string | null;
   /** How the group is named in reports: the scenario id, with ` @ target` when the run had several targets. */
   label: string;
   name: string;
@@ -81,12 +79,11 @@ export function groupScenarios(report: RunReport): ScenarioGroup[] {
   const groups = new Map<string, ScenarioGroup>();
   const label = scenarioLabeller(report);
   for (const run of report.scenarios) {
-    const { target, text } = label(run);
+    const text = label(run);
     let group = groups.get(text);
     if (!group) {
       group = {
         id: run.id,
-        target,
         label: text,
         name: run.name,
         kind: run.kind,
@@ -107,11 +104,20 @@ export function groupScenarios(report: RunReport): ScenarioGroup[] {
   return [...groups.values()];
 }
 
+/** The target a scenario ran on (a result without one ran on the run's only target). */
+export function targetOf(report: RunReport, run: ScenarioResult): string {
+  return run.target ?? report.environment.target;
+}
+
+/** The run's targets, in first-appearance order. */
+export function runTargets(report: RunReport): string[] {
+  return [...new Set(report.scenarios.map((run) => targetOf(report, run)))];
+}
+
 /** Names a scenario run as the reports show it: `id`, or `id @ target` when the run had several targets. */
-export function scenarioLabeller(report: RunReport): (run: ScenarioResult) => { target: string | null; text: string } {
-  const targetOf = (run: ScenarioResult) => run.target ?? report.environment.target;
-  const several = new Set(report.scenarios.map(targetOf)).size > 1;
-  return (run) => (several ? { target: targetOf(run), text: `${run.id} @ ${targetOf(run)}` } : { target: null, text: run.id });
+export function scenarioLabeller(report: RunReport): (run: ScenarioResult) => string {
+  const several = runTargets(report).length > 1;
+  return (run) => (several ? `${run.id} @ ${targetOf(report, run)}` : run.id);
 }
 
 function groupExpectations(group: ScenarioGroup): ExpectationGroup[] {

@@ -51,7 +51,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // A fault in purple itself, not a failed expectation.
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
+    process.exitCode = EXIT.harness;
   },
 );

@@ -1,6 +1,6 @@
 // Streams the live audit log during a run: loads the run's keyed rules, parses every line,
-// keeps the events of purple's rules whose process descends from a registered container, and
-// hands each to the scenario that owns it together with its raw lines.
+// keeps the syscall events (of purple's rules or the host's own) whose process descends from a
+// registered container, and hands each to the scenario that owns it together with its raw lines.
 import { randomUUID } from 'node:crypto';
 import { AuditStream } from '../audit/index.js';
 import type { HostExec } from '../host/exec.js';
@@ -150,7 +150,10 @@ export class AuditCollector {
   private dispatch(event: AuditEvent): void {
     const raw = this.inflight.get(event.id) ?? [];
     this.inflight.delete(event.id);
-    if (!event.key?.startsWith(RULE_KEY_PREFIX)) return;
+    // Whatever rule matched: a host rule listed before purple's (a CIS execve rule keyed "exec") wins
+    // the kernel's first match and tags the event with its own key. Events some syscall rule matched
+    // count when their process is the scenario's; records no rule produced (a PAM login) do not.
+    if (event.syscall === null && !event.key?.startsWith(RULE_KEY_PREFIX)) return;
     const owner = this.attribution.attribute(event);
     if (!owner || (event.process.exe && RUNTIME_EXE.test(event.process.exe))) return;
     this.listeners.get(owner.scenario)?.(event, raw, owner);

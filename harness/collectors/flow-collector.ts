@@ -39,7 +39,12 @@ export class FlowCollector {
       this.unavailable = 'conntrack byte accounting is off (net.netfilter.nf_conntrack_acct=0): run `sudo bash containers/provision.sh`';
     }
     await this.poll();
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
+    // A poll that fails in the background (a dropped connection) makes flows incomplete, never the run crash.
+    this.timer = setInterval(() => {
+      this.poll().catch((err: unknown) => {
+        this.unavailable ??= `conntrack -L failed on ${this.host.where}: ${err instanceof Error ? err.message : String(err)}`;
+      });
+    }, this.intervalMs);
   }
 
   /** Reports every flow whose either end is `address`, from now on, to `listener`. */

@@ -1,6 +1,7 @@
-// Finds rules in the host's own audit configuration that would hide what purple's detectors need.
+// Finds rules in the host's own audit configuration that come before purple's and what they change.
 // The kernel evaluates rules in order and stops at the first match, and purple appends its rules
-// after the host's, so an earlier `never` rule silences them; `exclude` rules drop record types.
+// after the host's, so an earlier `never` rule silences them and `exclude` rules drop record types
+// (blind spots), while an earlier `always` rule only gives the events its own key (no change).
 
 /** Record types the detectors read. */
 const NEEDED_RECORDS = ['SYSCALL', 'EXECVE', 'PATH', 'CWD', 'SOCKADDR', 'PROCTITLE'];
@@ -30,6 +31,26 @@ export function auditBlindSpots(rulesListing: string): string[] {
     }
   }
   return warnings;
+}
+
+/**
+ * The host's own `always` syscall rules that match what purple's rules audit: listed first, they win
+ * the kernel's first match and tag those events with their own key. One line per rule, saying so.
+ * This changes nothing: purple attributes events by process, whatever rule or key matched them.
+ */
+export function hostRulesFirst(rulesListing: string): string[] {
+  const notes: string[] = [];
+  for (const rule of rulesListing.split('\n').map((l) => l.trim())) {
+    const parts = /^-a\s+(\S+)/.exec(rule)?.[1]?.split(',') ?? [];
+    if (!parts.includes('always') || !parts.includes('exit')) continue;
+    const key = /(?:-k\s+|-F\s+key=)(\S+)/.exec(rule)?.[1] ?? null;
+    if (key?.startsWith('purple-')) continue; // a purple run's own (this one's or a concurrent one's)
+    const syscalls = [...rule.matchAll(/-S\s+(\S+)/g)].flatMap((m) => m[1]!.split(','));
+    const matched = syscalls.length === 0 || syscalls.includes('all') ? ['every syscall'] : syscalls.filter((s) => NEEDED_SYSCALLS.includes(s));
+    if (!matched.length) continue;
+    notes.push(`"${rule}" matches ${matched.join(', ')}${scope(rule)} before purple's rules, so those events carry ${key ? `the key "${key}"` : 'no key'}`);
+  }
+  return notes;
 }
 
 /** " of processes where exe=/usr/sbin/cron and auid=unset", from the rule's -F fields. */

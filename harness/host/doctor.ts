@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 import { type HostExec, localHost } from './exec.js';
 import { imagesDir as defaultImagesDir } from './paths.js';
 import { IMAGE_NAMES, IMAGE_REPO_PREFIX, recipeHashes } from './recipes.js';
-import { auditBlindSpots } from './audit-blind-spots.js';
+import { auditBlindSpots, hostRulesFirst } from './audit-blind-spots.js';
 
 export interface Check {
   name: string;
@@ -17,6 +17,8 @@ export interface Check {
 
 export const AUDIT_LOG = '/var/log/audit/audit.log';
 export const AUDIT_BACKLOG_MIN = 8192;
+/** The `host audit rules` check's detail when no host rule matches before purple's. */
+export const NO_HOST_RULES_FIRST = "no host rule matches before purple's";
 const PROVISION = 'sudo bash containers/provision.sh';
 
 const pass = (name: string, severity: Check['severity'], detail: string): Check => ({ name, ok: true, severity, detail });
@@ -135,6 +137,16 @@ async function checkAudit(host: HostExec): Promise<Check[]> {
   );
   const rules = await host.run('auditctl', ['-l']);
   const blindSpots = rules.code === 0 ? auditBlindSpots(rules.stdout) : [];
+  const first = rules.code === 0 ? hostRulesFirst(rules.stdout) : [];
+  checks.push(
+    pass(
+      'host audit rules',
+      'warn',
+      first.length === 0
+        ? NO_HOST_RULES_FIRST
+        : `${first.join('; ')}: nothing changes, purple attributes events by process whatever rule or key matched them`,
+    ),
+  );
   checks.push(
     blindSpots.length === 0
       ? pass('audit blind spots', 'warn', 'no host rule hides what the detectors need')

@@ -19,6 +19,7 @@ import { createEngine } from '../../detectors/engine.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
 import { score, type EmittedAlert } from './scoring.js';
+import { interruptedReason } from './interrupt.js';
 
 export interface ScenarioRunContext {
   runId: string;
@@ -54,6 +55,9 @@ export const SAVED = {
   alerts: 'alerts.json',
 } as const;
 
+/** After an interruption, a cleanup step gets at most this long: the run must stop within seconds. */
+const INTERRUPTED_CLEANUP_STEP_MS = 5_000;
+
 export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { scenario, inputs, slug } = request;
   const dir = path.join(ctx.runDir, 'scenarios', slug);
@@ -69,6 +73,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const emitted: EmittedAlert[] = [];
   const incomplete: string[] = [];
   let error: string | null = null;
+  let ranToEnd = false;
   let auditLog: WriteStream | undefined;
   let flowLog: WriteStream | undefined;
   let lostBefore = NaN;
@@ -151,15 +156,20 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     await settleAudit();
     await ctx.flows.poll();
     await collectArtifacts();
+    ranToEnd = true;
   } catch (err) {
     error = (err as Error).message;
   } finally {
+    // Cut short by Ctrl-C, SIGTERM or a harness error: whatever failed on the way (a killed step, an
+    // exec on a container being removed) is a consequence, not the reason.
+    if (ctx.signal.aborted && !ranToEnd) error = interruptedReason(ctx.signal);
     ctx.progress(slug, 'cleaning up');
     const values = templateValues(templated, addresses);
     for (const [index, step] of scenario.cleanup.entries()) {
       if (!env.has(step.container)) continue;
       try {
-        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
+        const timeoutMs = ctx.signal.aborted ? Math.min(step.timeoutMs, INTERRUPTED_CLEANUP_STEP_MS) : step.timeoutMs;
+        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs));
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
@@ -292,5 +302,5 @@ function lastLine(text: string): string {
 }
 
 function abortReason(signal: AbortSignal, scenario: Scenario): string {
-  return signal.aborted ? String((signal.reason as Error)?.message ?? 'interrupted') : `scenario timed out after ${scenario.timeoutMs} ms`;
+  return signal.aborted ? interruptedReason(signal) : `scenario timed out after ${scenario.timeoutMs} ms`;
 }

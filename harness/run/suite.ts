@@ -3,6 +3,7 @@
 // reads. Whatever happens, the run's rules, containers and work dirs are removed.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { AUDIT_LOG, AuditCollector } from '../collectors/audit-collector.js';
 import { FlowCollector } from '../collectors/flow-collector.js';
@@ -15,6 +16,7 @@ import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
 import { markRunAlive, markRunEnded } from './live-runs.js';
+import { asScenario, failureLabel, type HarnessFailure } from './guard.js';
 
 export interface PlannedScenario {
   scenario: Scenario;
@@ -55,6 +57,8 @@ export interface SuiteOptions {
   command: string;
   /** What the host's own configuration hides or risks (purple doctor's warnings), carried into the report. */
   hostWarnings?: string[];
+  /** Failures the run's guard caught (harness/run/guard.ts), read when the report is made. */
+  harnessFailures?: readonly HarnessFailure[];
   progress: (scenario: string, message: string) => void;
 }
 
@@ -95,6 +99,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
     markRunEnded(runId);
   }
   if (options.signal.aborted) warnings.push(`run interrupted: ${String((options.signal.reason as Error)?.message ?? '')}`);
+  for (const failure of options.harnessFailures ?? []) chargeFailure(results, failure, warnings);
   const order = options.targets.flatMap((t) => t.scenarios.map((s) => s.scenario.id));
   const targetOrder = options.targets.map((t) => t.uri);
   results.sort(
@@ -174,7 +179,8 @@ async function runTarget(
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (options.signal.aborted) break;
-        results.push(await runScenario(ctx, next));
+        const run = next;
+        results.push(await asScenario(run.slug, () => runScenario(ctx, run)));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
@@ -188,4 +194,16 @@ async function runTarget(
     if (parsed.malformed > 0) warn(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
   }
   return { results, rules: audit.loadedRules };
+}
+
+/** A harness error is a run-level warning, and the error of the scenario whose work raised it, in every output. */
+function chargeFailure(results: ScenarioResult[], failure: HarnessFailure, warnings: string[]): void {
+  const label = failureLabel(failure);
+  warnings.push(label);
+  const hit = failure.scenario === null ? undefined : results.find((r) => r.dir === path.join('scenarios', failure.scenario!));
+  if (!hit) return;
+  hit.error = [label, hit.error].filter(Boolean).join('; ');
+  hit.verdict = 'error';
+  hit.latency_ms = null;
+  hit.verdicts = hit.verdicts.map((v) => ({ ...v, verdict: 'error', reason: label, failedLayer: null, latencyMs: null }));
 }

@@ -54,6 +54,8 @@ export interface RoleContainer {
 }
 
 const TAIL = 4096;
+/** How long stopping an exec waits for its process tree to be killed before it lets go of the stream anyway. */
+const STOP_MS = 10_000;
 
 export class DockerEnvironment implements ScenarioTarget {
   readonly containers = new Map<Role, RoleContainer>();
@@ -203,22 +205,42 @@ export class DockerEnvironment implements ScenarioTarget {
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
+    // Stopping (on timeout or abort) never rejects: the exec, or its whole container, may already be
+    // gone. The listener and the timer live exactly as long as this call, so a signal that fires
+    // later (a cleanup step's timeout, long after the container was removed) reaches nothing.
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const killOnTimeout = new Promise<void>((resolve) => {
-      const kill = async () => {
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
         timedOut = true;
-        const pid = (await exec.inspect()).Pid;
-        if (pid > 0) await this.engineHost.killTree(pid).catch(() => undefined);
+        const kill = (async () => {
+          const pid = (await exec.inspect()).Pid;
+          if (pid > 0) await this.engineHost.killTree(pid);
+        })().catch(() => undefined); // the exec or its container is gone: nothing left to kill
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([kill, new Promise((resolve) => (bound = setTimeout(resolve, STOP_MS)))]);
+        clearTimeout(bound);
         stream.destroy();
-        resolve();
-      };
-      timer = setTimeout(() => void kill(), options.timeoutMs);
-      options.signal?.addEventListener('abort', () => void kill(), { once: true });
-    });
-    await Promise.race([ended, killOnTimeout]);
-    clearTimeout(timer);
-    const info = await exec.inspect();
+      })());
+    const timer = setTimeout(() => void stop(), options.timeoutMs);
+    const onAbort = () => void stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) void stop();
+    try {
+      await ended;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    await stopping;
+    let info: Dockerode.ExecInspectInfo;
+    try {
+      info = await exec.inspect();
+    } catch (err) {
+      // The container was removed under the exec: there is no exit code to read.
+      const why = `the exec ended without an exit code: ${(err as Error).message.trim()}`;
+      return { exitCode: null, timedOut, stdout: stdout.text(), stderr: `${stderr.text()}${stderr.text() ? '\n' : ''}${why}`, pid: null };
+    }
     return {
       exitCode: info.Running ? null : info.ExitCode,
       timedOut,

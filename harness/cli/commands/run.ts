@@ -18,8 +18,11 @@ import { localEngineHost } from '../../targets/engine-host.js';
 import { connectHost, parseUserMap } from '../../targets/ssh/host-run.js';
 import type { PlannedScenario, RunTarget } from '../../run/suite.js';
 import { ensureImages, imageRef } from '../../host/images.js';
-import { runDoctorChecks } from '../../host/doctor.js';
-import { abortOnSignals } from '../../run/interrupt.js';
+import { NO_HOST_RULES_FIRST, runDoctorChecks } from '../../host/doctor.js';
+import { abortOnSignals, SIGNAL_EXIT } from '../../run/interrupt.js';
+import { failureLabel, guardRun } from '../../run/guard.js';
+import type { RunReport } from '../../run/results.js';
+import { checkOutDir, emptyOutDir } from '../out-dir.js';
 import { newRunId, runSuite } from '../../run/suite.js';
 import { writeRunOutputs } from '../../../reports/outputs.js';
 import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
@@ -42,7 +45,10 @@ options:
   --config FILE           trusted_cidrs, standard_users and per-analytic thresholds (YAML or JSON)
   --scenarios DIR         scenario folder (default: the project's scenarios/)
   --baseline FILE         compare with a previous report.json: regressions fail the run
-  --update-baseline FILE  write this run's report.json to FILE as the new baseline
+  --update-baseline FILE  write this run's report.json to FILE as the new baseline, only when
+                          the run is complete (no error, nothing incomplete, not interrupted)
+  --force                 empty a non-empty --out folder first, and write --update-baseline
+                          even after an incomplete run
   --quiet                 print one summary line
   --json                  print report.json on stdout
 
@@ -59,7 +65,9 @@ targets (default: this machine's Docker engine); repeatable, scenarios fan out, 
   --user-map NAME=USER    run the scenario user NAME as USER on the host; repeatable
 
 exit codes: 0 every expectation met and no regression, 1 an expectation failed or a regression,
-            2 usage or configuration error, 3 the environment is not ready (see purple doctor)`;
+            2 usage or configuration error, 3 the environment is not ready (see purple doctor),
+            4 harness error (a fault in purple itself; the run was stopped, cleaned up and reported),
+            130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM, 129 by SIGHUP (after cleanup)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -80,6 +88,7 @@ export const runCommand: Command = {
           scenarios: { type: 'string' },
           baseline: { type: 'string' },
           'update-baseline': { type: 'string' },
+          force: { type: 'boolean', default: false },
           quiet: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
           target: { type: 'string', multiple: true, default: [] },
@@ -95,6 +104,7 @@ export const runCommand: Command = {
     const { values, positionals } = parsed;
     const parallel = positiveInt('--parallel', values.parallel!);
     const repeat = positiveInt('--repeat', values.repeat!);
+    if (values.out !== undefined) checkOutDir(values.out, values.force!);
 
     const { scenarios: all, errors } = loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
     if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${formatScenarioError(e)}`).join('\n')}`);
@@ -142,6 +152,8 @@ export const runCommand: Command = {
       }
       hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
       for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
+      const hostRules = checks.find((c) => c.name === 'host audit rules');
+      if (hostRules && hostRules.detail !== NO_HOST_RULES_FIRST) process.stderr.write(`purple: host audit rules: ${hostRules.detail}\n`);
       await ensureImages({ onProgress: (line: string) => progress('images', line) });
       engine = docker();
     }
@@ -160,7 +172,12 @@ export const runCommand: Command = {
       }),
     );
 
+    if (values.out !== undefined && values.force) emptyOutDir(values.out);
     const interrupt = abortOnSignals((signal) => process.stderr.write(`\npurple: ${signal}: stopping, cleaning up...\n`));
+    const guard = guardRun((failure) => {
+      process.stderr.write(`purple: ${failureLabel(failure)}\npurple: stopping the run, cleaning up...\n`);
+      interrupt.stop(failureLabel(failure));
+    });
     let report;
     try {
       report = await runSuite({
@@ -177,16 +194,21 @@ export const runCommand: Command = {
         signal: interrupt.signal,
         command: ['purple', 'run', ...args].join(' '),
         hostWarnings,
+        harnessFailures: guard.failures,
         progress,
       });
     } finally {
       interrupt.dispose();
     }
-    if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
-    writeRunOutputs(report, runDir);
+    try {
+      if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+      writeRunOutputs(report, runDir);
+    } finally {
+      guard.dispose();
+    }
     if (values['update-baseline']) {
-      mkdirSync(path.dirname(path.resolve(values['update-baseline'])), { recursive: true });
-      copyFileSync(path.join(runDir, 'report.json'), values['update-baseline']);
+      const planned = targets.reduce((n, t) => n + t.scenarios.length, 0) * repeat;
+      updateBaseline(report, runDir, values['update-baseline'], { planned, interrupted: interrupt.signal.aborted, harnessErrors: guard.failures.length, force: values.force! });
     }
     if (values.json) process.stdout.write(renderJson(report));
     else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
@@ -194,10 +216,47 @@ export const runCommand: Command = {
       process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
-    if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;
+    if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
+    if (guard.failures.length) return EXIT.harness;
     return exitCodeFor(report);
   },
 };
+
+/** Why a run cannot stand as a baseline; empty when it is complete. */
+export function incompleteBecause(report: RunReport, facts: { planned: number; interrupted: boolean; harnessErrors: number }): string[] {
+  const reasons: string[] = [];
+  if (facts.interrupted) reasons.push('the run was interrupted');
+  if (facts.harnessErrors) reasons.push(`${facts.harnessErrors} harness error(s)`);
+  if (report.scenarios.length < facts.planned) reasons.push(`${facts.planned - report.scenarios.length} of ${facts.planned} scenario runs did not run`);
+  const errors = report.scenarios.filter((s) => s.verdicts.some((v) => v.verdict === 'error')).length;
+  if (errors) reasons.push(`${errors} scenario run(s) ended in error`);
+  const incomplete = report.scenarios.filter((s) => s.verdicts.some((v) => v.verdict === 'incomplete')).length;
+  if (incomplete) reasons.push(`${incomplete} scenario run(s) have incomplete telemetry`);
+  return reasons;
+}
+
+/** Writes the run's report.json as the baseline when the run is complete (or forced), and says so either way. */
+function updateBaseline(
+  report: RunReport,
+  runDir: string,
+  file: string,
+  facts: { planned: number; interrupted: boolean; harnessErrors: number; force: boolean },
+): void {
+  const reasons = incompleteBecause(report, facts);
+  if (reasons.length && !facts.force) {
+    process.stderr.write(`purple: baseline ${file} NOT updated: ${reasons.join('; ')} (add --force to write it anyway)\n`);
+    return;
+  }
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  copyFileSync(path.join(runDir, 'report.json'), file);
+  const counts = new Map<string, number>();
+  for (const s of report.scenarios) for (const v of s.verdicts) counts.set(v.verdict, (counts.get(v.verdict) ?? 0) + 1);
+  const tally = [...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+  process.stderr.write(
+    `purple: baseline ${file} updated from run ${report.run_id}: ${report.scenarios.length} scenario run(s), ${tally || 'no verdict'}` +
+      `${reasons.length ? ` (forced although ${reasons.join('; ')})` : ''}\n`,
+  );
+}
 
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);

@@ -85,6 +85,8 @@ class An1170 implements DetectorInstance {
   /** Alerts decided while evicting expired transfers, returned with the next push. */
   private retired: Alert[] = [];
   private readonly counts = {
+    /** Uploaded files whose content was refused or cut (artifact.unread): their size is not used. */
+    unreadContent: 0,
     toolExecs: 0,
     interactive: 0,
     notScripted: 0,
@@ -246,6 +248,10 @@ class An1170 implements DetectorInstance {
   }
 
   private onArtifact(artifact: FileArtifact): Alert[] {
+    if (artifact.unread) {
+      this.counts.unreadContent++;
+      return [];
+    }
     const host = artifact.host ?? null;
     this.contents.set(host, artifact.path, artifact, timeMs(artifact.time));
     for (const t of this.transfers.values()) {

@@ -76,6 +76,8 @@ class An1214 implements DetectorInstance {
   private readonly contents: HostPathMap<FileArtifact>;
   private readonly alerted = new BoundedMap<string, true>(DEDUPE_MS, CAP);
   private readonly counts = {
+    /** Creations whose content was refused or cut (artifact.unread): no decision on unmeasured content. */
+    unreadContent: 0,
     creationsInArchivePaths: 0,
     candidates: 0,
     skippedNoInterpreter: 0,
@@ -166,6 +168,10 @@ class An1214 implements DetectorInstance {
   }
 
   private decide(c: Creation, content: FileArtifact): Alert[] {
+    if (content.unread) {
+      this.counts.unreadContent++;
+      return [];
+    }
     if (content.size < this.config.MinFileSizeBytes) {
       this.counts.tooSmall++;
       return [];

@@ -101,6 +101,8 @@ class An1529 implements DetectorInstance {
   private readonly pendingUses: HostPathMap<Use[]>;
   private readonly alerted = new BoundedMap<string, true>(86_400_000, CAP);
   private readonly counts = {
+    /** Uses whose file's content was refused or cut (artifact.unread): no decision on unmeasured content. */
+    unreadContent: 0,
     creations: 0,
     uses: 0,
     sameUser: 0,
@@ -207,6 +209,10 @@ class An1529 implements DetectorInstance {
   }
 
   private decide(use: Use, content: FileArtifact): Alert[] {
+    if (content.unread) {
+      this.counts.unreadContent++;
+      return [];
+    }
     const threshold = this.config.FileSizeThresholdMB * MB;
     if (content.size < threshold) {
       this.counts.small++;

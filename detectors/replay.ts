@@ -6,7 +6,7 @@ import path from 'node:path';
 import { auditEvents, type AuditStats } from '../harness/audit/index.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import { conntrackFlows, type ConntrackStats } from '../harness/telemetry/conntrack.js';
-import { analyzeFile } from '../harness/telemetry/content.js';
+import { readFileUnderRoot } from '../harness/telemetry/safe-read.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
 import type { Alert, SharedConfig } from './types.js';
 import { createEngine, mergeByTime, type EngineStats } from './engine.js';
@@ -34,7 +34,7 @@ export interface ReplayStats {
   flows: ConntrackStats | null;
   artifacts: number;
   /** Content lookups under --root: files read, and files named in the log but absent or unreadable. */
-  content: { root: string | null; analysed: number; missing: number };
+  content: { root: string | null; analysed: number; /** Refused or cut (a symlink on the way, not a regular file...). */ unread: number; missing: number };
   engine: EngineStats;
 }
 
@@ -147,7 +147,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
     for (const artifact of savedArtifacts) yield { kind: 'artifact', artifact: host && !artifact.host ? { ...artifact, host } : artifact };
   }
 
-  const content = { root: input.root ?? null, analysed: 0, missing: 0 };
+  const content = { root: input.root ?? null, analysed: 0, unread: 0, missing: 0 };
   const looked = new BoundedMap<string, true>(Infinity, 20_000);
   const lookUp = async (ev: AuditEvent): Promise<FileArtifact[]> => {
     if (!input.root) return [];
@@ -156,10 +156,16 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
       if (looked.has(p)) continue;
       looked.set(p, true, 0);
       try {
-        const options: Parameters<typeof analyzeFile>[1] = { root: input.root, time: new Date(ev.time) };
+        const options: Parameters<typeof readFileUnderRoot>[2] = { time: new Date(ev.time) };
         if (host !== undefined) options.host = host;
-        out.push(await analyzeFile(p, options));
-        content.analysed++;
+        // Inside --root with no symlink followed, bounded (safe-read.ts): a refused read is an artifact saying why.
+        const artifact = await readFileUnderRoot(input.root, p, options);
+        if (!artifact) content.missing++;
+        else {
+          out.push(artifact);
+          if (artifact.unread) content.unread++;
+          else content.analysed++;
+        }
       } catch {
         content.missing++;
       }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { AuditEvent } from '../audit/event.js';
 import type { FileArtifact } from '../telemetry/types.js';
-import { analyzeFile } from '../telemetry/content.js';
+import { readFilesUnderRoot } from '../telemetry/safe-read.js';
 
 const O_CREAT = 0x40;
 const MAX_PATHS = 300;
@@ -31,12 +31,15 @@ export class ArtifactCollector {
     return this.dropped;
   }
 
-  /** Reads every noted path not read yet through `root` (the container's /proc/<pid>/root). */
-  collect(root: string): Promise<FileArtifact[]> {
-    return this.collectWith((p) => analyzeFile(p, { root, host: this.host }));
+  /** Reads every noted path not read yet through `root` (the container's /proc/<pid>/root), within `signal`. */
+  collect(root: string, signal?: AbortSignal): Promise<FileArtifact[]> {
+    return this.collectMany((paths) => readFilesUnderRoot(root, paths, { host: this.host, ...(signal ? { signal } : {}) }));
   }
 
-  /** Reads every noted path not read yet in one go; `readMany` leaves out the files that are gone. */
+  /**
+   * Reads every noted path not read yet in one go; `readMany` leaves out the files that are gone. A refused or
+   * cut read comes back as an artifact saying why (`unread`) and counts as read: it is not retried.
+   */
   async collectMany(readMany: (paths: string[]) => Promise<Map<string, FileArtifact>>): Promise<FileArtifact[]> {
     const wanted = [...this.paths].filter((p) => !this.collected.has(p));
     if (!wanted.length) return [];
@@ -47,22 +50,6 @@ export class ArtifactCollector {
       if (!artifact) continue;
       this.collected.set(p, artifact);
       fresh.push(artifact);
-    }
-    return fresh;
-  }
-
-  /** Reads every noted path not read yet with `read` (which throws when the file is gone). */
-  async collectWith(read: (path: string) => Promise<FileArtifact>): Promise<FileArtifact[]> {
-    const fresh: FileArtifact[] = [];
-    for (const p of this.paths) {
-      if (this.collected.has(p)) continue;
-      try {
-        const artifact = await read(p);
-        this.collected.set(p, artifact);
-        fresh.push(artifact);
-      } catch {
-        // Gone already (a temp file the step deleted) or not a regular file: nothing to read.
-      }
     }
     return fresh;
   }

@@ -133,9 +133,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const values = templateValues(templated, addresses);
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      const fresh = env.readArtifacts
-        ? await artifactCollector.collectMany((paths) => env.readArtifacts!('victim', paths))
-        : await artifactCollector.collectWith((p) => env.readArtifact('victim', p));
+      const fresh = await artifactCollector.collectMany((paths) => env.readArtifacts('victim', paths, deadline));
       for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });

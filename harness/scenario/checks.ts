@@ -238,14 +238,18 @@ class Evaluation {
       (c.format === undefined || formatMatches(c.format, a.format)) &&
       (minSize === undefined || a.size >= minSize) &&
       (maxSize === undefined || a.size <= maxSize);
-    const read = this.t.artifacts.filter((a) => created.has(path.posix.normalize(a.path)));
+    const looked = this.t.artifacts.filter((a) => created.has(path.posix.normalize(a.path)));
+    // A refused or cut read (a symlink on the way, not a regular file, the deadline) is no measurement: say why.
+    const read = looked.filter((a) => !a.unread);
+    const unread = looked.filter((a) => a.unread).map((a) => `${a.path}: ${a.unread}`);
     const good = read.filter(fits);
     const facts = (list: FileArtifact[]) => list.slice(0, 3).map((a) => `${a.path}: ${a.entropy.toFixed(2)} bits/byte, ${a.format ?? 'no known format'}, ${formatSize(a.size)}`).join('; ');
     if (good.length) {
       const ids = [...new Set(good.flatMap((a) => created.get(path.posix.normalize(a.path))!))];
       return { description: `${description} (saw ${facts(good)})`, satisfied: true, eventIds: ids };
     }
-    return result(description, [], read.length ? `created files did not fit (${facts(read)})` : `created ${[...created.keys()].slice(0, 3).join(', ')} but no content was read`);
+    const why = unread.length ? `; content not read: ${unread.slice(0, 3).join('; ')}` : '';
+    return result(description, [], read.length ? `created files did not fit (${facts(read)})${why}` : unread.length ? why.slice(2) : `created ${[...created.keys()].slice(0, 3).join(', ')} but no content was read`);
   }
 
   private open(file: string, user: string | undefined): TelemetryCheck {

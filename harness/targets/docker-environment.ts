@@ -153,9 +153,9 @@ export class DockerEnvironment implements ScenarioTarget {
     return launchStep(this, request);
   }
 
-  readArtifact(role: Role, path: string): Promise<FileArtifact> {
+  readArtifacts(role: Role, paths: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>> {
     const c = this.get(role);
-    return this.engineHost.readFile(c.initPid, path, c.name);
+    return this.engineHost.readFiles(c.initPid, paths, c.name, signal);
   }
 
   /** Copies a local directory into the container (as root-owned files) at `target`. */

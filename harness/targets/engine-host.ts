@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { FileArtifact } from '../telemetry/types.js';
-import { analyzeFile } from '../telemetry/content.js';
+import { readFilesUnderRoot } from '../telemetry/safe-read.js';
 
 export interface EngineHost {
   /** What results name as the target: docker://<host name>, or docker+ssh://user@host:port. */
@@ -14,8 +14,8 @@ export interface EngineHost {
   parentPid(pid: number): Promise<number>;
   /** Kills a host process and its descendants. */
   killTree(pid: number): Promise<void>;
-  /** Reads a regular file (never a symlink) at `path` as the container whose init is `initPid` sees it. */
-  readFile(initPid: number, path: string, host: string): Promise<FileArtifact>;
+  /** Reads files at `paths` as the container whose init is `initPid` sees them (readFilesUnderRoot's rules). */
+  readFiles(initPid: number, paths: string[], host: string, signal?: AbortSignal): Promise<Map<string, FileArtifact>>;
 }
 
 /** The fields after a /proc/<pid>/stat's comm: comm may hold spaces and parentheses, so split after the last ')'. */
@@ -27,7 +27,7 @@ export const localEngineHost: EngineHost = {
   uri: `docker://${os.hostname()}`,
   parentPid: async (pid) => ppidFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8')),
   killTree: async (pid) => killTree(pid),
-  readFile: (initPid, path, host) => analyzeFile(path, { root: `/proc/${initPid}/root`, host }),
+  readFiles: (initPid, paths, host, signal) => readFilesUnderRoot(`/proc/${initPid}/root`, paths, { host, ...(signal ? { signal } : {}) }),
 };
 
 function killTree(pid: number): void {

@@ -46,10 +46,12 @@ export interface ScenarioTarget {
   attributionRoots(role: Role): number[];
   copyScenario(directory: string): Promise<void>;
   launch(request: StepRequest): Promise<StepResult>;
-  /** Reads a file the role's processes created (as they saw its path), or throws when it is gone. */
-  readArtifact(role: Role, path: string): Promise<FileArtifact>;
-  /** Reads several created files at once (one round trip on remote targets); files that are gone are left out. */
-  readArtifacts?(role: Role, paths: string[]): Promise<Map<string, FileArtifact>>;
+  /**
+   * Reads files the role's processes created (as they saw their paths), inside the role's root with no symlink
+   * followed, bounded in bytes and by `signal` (harness/telemetry/safe-read.ts). Files that are gone are left
+   * out; a refused or cut read is an artifact saying why (`unread`).
+   */
+  readArtifacts(role: Role, paths: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>>;
   /** User name -> uid on the victim, when the target knows it better than the image defaults. */
   users?(): Record<string, number>;
   /** Removes everything the scenario created on the target; returns what could not be removed. */

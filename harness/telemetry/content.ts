@@ -1,11 +1,9 @@
-// Content analysis of a file: size, Shannon entropy, format from magic bytes, sha256, and the text of small scripts.
-// Files are streamed in chunks so a 50 MB binary costs one buffer, not 50 MB.
+// Content analysis of bytes read from a file: Shannon entropy, format from magic bytes, sha256, and the text of small
+// scripts. How a target's file is opened and which bytes of it are read is harness/telemetry/safe-read.ts.
 import { createHash } from 'node:crypto';
-import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileArtifact } from './types.js';
 
-const CHUNK = 1 << 20;
 const HEAD = 512;
 /** Scripts bigger than this are not kept as text. */
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -72,11 +70,12 @@ export function isArchiveFormat(format: string | null): boolean {
   return format !== null && ARCHIVE_FORMATS.has(format);
 }
 
-/** Incremental size, byte histogram, sha256 and head; shared by the buffer and the file paths. */
-class ContentAccumulator {
+/** Incremental byte histogram, sha256, head and text of the bytes read; shared by every reader. */
+export class ContentAccumulator {
   readonly counts = new Float64Array(256);
   readonly hash = createHash('sha256');
-  size = 0;
+  /** Bytes seen so far (the whole file, or the sample of a big one). */
+  bytes = 0;
   head: Buffer = Buffer.alloc(0);
   text: Buffer[] = [];
 
@@ -85,26 +84,33 @@ class ContentAccumulator {
     for (let i = 0; i < chunk.length; i++) counts[chunk[i]!]!++;
     this.hash.update(chunk);
     if (this.head.length < HEAD) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD - this.head.length)]);
-    if (this.size < MAX_TEXT_BYTES) this.text.push(Buffer.from(chunk.subarray(0, MAX_TEXT_BYTES - this.size)));
-    this.size += chunk.length;
+    if (this.bytes < MAX_TEXT_BYTES) this.text.push(Buffer.from(chunk.subarray(0, MAX_TEXT_BYTES - this.bytes)));
+    this.bytes += chunk.length;
   }
 
-  result(): Omit<FileArtifact, 'time' | 'path' | 'mode' | 'ownerUid'> {
+  /**
+   * The measurements. `size` is the file's size from fstat when only a sample was read (`sampled` says so):
+   * entropy then comes from the sample, format from the first block, and there is no sha256 of the whole.
+   */
+  result(size = this.bytes, sampled?: string): ContentFacts {
     const format = detectFormat(this.head);
-    const out: Omit<FileArtifact, 'time' | 'path' | 'mode' | 'ownerUid'> = {
-      size: this.size,
-      entropy: shannonEntropy(this.counts, this.size),
+    const out: ContentFacts = {
+      size,
+      entropy: shannonEntropy(this.counts, this.bytes),
       format,
       header: this.head.subarray(0, 16).toString('hex'),
-      sha256: this.hash.digest('hex'),
+      sha256: sampled === undefined ? this.hash.digest('hex') : null,
     };
-    if (this.size <= MAX_TEXT_BYTES) {
+    if (sampled !== undefined) out.sampled = sampled;
+    else if (this.bytes <= MAX_TEXT_BYTES) {
       const body = Buffer.concat(this.text);
       if (format === 'script' || looksPrintable(body)) out.text = body.toString('utf8');
     }
     return out;
   }
 }
+
+export type ContentFacts = Omit<FileArtifact, 'time' | 'path' | 'mode' | 'ownerUid'>;
 
 /** Shannon entropy in bits per byte from a byte histogram. */
 export function shannonEntropy(counts: ArrayLike<number>, total: number): number {
@@ -131,60 +137,46 @@ function looksPrintable(body: Buffer): boolean {
 }
 
 export interface AnalyzeOptions {
-  /** Path to record in the artifact (the path the process saw); defaults to the path read. */
+  /** Path to record in the artifact (the path the process saw). */
   displayPath?: string;
   host?: string;
   /** Clock for the artifact's `time`; defaults to now. */
   time?: Date;
 }
 
-/** Analyse bytes in memory, or a file by path (streamed). */
-export async function analyzeContent(input: Uint8Array | string, options: AnalyzeOptions = {}): Promise<FileArtifact> {
-  if (typeof input !== 'string') {
-    const acc = new ContentAccumulator();
-    acc.add(input);
-    return finish(acc, options.displayPath ?? '', null, null, options);
-  }
-  const handle = await open(input, 'r');
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${input} is not a regular file`);
-    const acc = new ContentAccumulator();
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      acc.add(buf.subarray(0, bytesRead));
-    }
-    return finish(acc, options.displayPath ?? input, '0' + st.mode.toString(8), st.uid, options);
-  } finally {
-    await handle.close();
-  }
+/** Analyse bytes in memory. */
+export function analyzeContent(input: Uint8Array, options: AnalyzeOptions = {}): FileArtifact {
+  const acc = new ContentAccumulator();
+  acc.add(input);
+  return artifactOf(acc.result(), options.displayPath ?? '', null, null, options);
 }
 
 /** Analyse content that arrives in chunks, e.g. a file streamed from another host. */
 export function contentAnalyzer(options: AnalyzeOptions = {}): {
   add(chunk: Uint8Array): void;
-  finish(mode: string | null, ownerUid: number | null): FileArtifact;
+  /** `size` and `sampled`: the file's real size when the chunks were only a sample of it. */
+  finish(mode: string | null, ownerUid: number | null, size?: number, sampled?: string): FileArtifact;
 } {
   const acc = new ContentAccumulator();
   return {
     add: (chunk) => acc.add(chunk),
-    finish: (mode, ownerUid) => finish(acc, options.displayPath ?? '', mode, ownerUid, options),
+    finish: (mode, ownerUid, size, sampled) => artifactOf(acc.result(size, sampled), options.displayPath ?? '', mode, ownerUid, options),
   };
 }
 
-function finish(
-  acc: ContentAccumulator,
-  filePath: string,
-  mode: string | null,
-  ownerUid: number | null,
-  options: AnalyzeOptions,
-): FileArtifact {
+/** An artifact for a file whose content was not read, saying why (a symlink on the way, not a regular file...). */
+export function unreadArtifact(filePath: string, unread: string, options: AnalyzeOptions & { size?: number; mode?: string | null; ownerUid?: number | null } = {}): FileArtifact {
+  const facts: ContentFacts = { size: options.size ?? 0, entropy: 0, format: null, header: '', sha256: null };
+  const artifact = artifactOf(facts, filePath, options.mode ?? null, options.ownerUid ?? null, options);
+  artifact.unread = unread;
+  return artifact;
+}
+
+export function artifactOf(facts: ContentFacts, filePath: string, mode: string | null, ownerUid: number | null, options: AnalyzeOptions): FileArtifact {
   const artifact: FileArtifact = {
     time: (options.time ?? new Date()).toISOString(),
     path: filePath,
-    ...acc.result(),
+    ...facts,
     mode,
     ownerUid,
   };
@@ -202,22 +194,4 @@ function finish(
 export function pathUnderRoot(filePath: string, root = '/'): string {
   const normalized = path.posix.resolve('/', filePath);
   return root === '/' ? normalized : path.join(root, normalized);
-}
-
-/**
- * Analyse a file a process named, looked up under an alternate root (`--root DIR`, or `/proc/<pid>/root` for a
- * container). The artifact keeps the path as the process saw it. Throws (ENOENT...) when the file cannot be read.
- */
-export async function analyzeFile(
-  filePath: string,
-  options: { root?: string; host?: string; time?: Date } = {},
-): Promise<FileArtifact> {
-  const real = pathUnderRoot(filePath, options.root ?? '/');
-  // lstat: a symlink planted under a container's root could point at a file of the host itself.
-  const st = await lstat(real);
-  if (!st.isFile()) throw new Error(`${real} is not a regular file${st.isSymbolicLink() ? ' (a symlink, not followed)' : ''}`);
-  const opts: AnalyzeOptions = { displayPath: path.posix.resolve('/', filePath) };
-  if (options.host !== undefined) opts.host = options.host;
-  if (options.time !== undefined) opts.time = options.time;
-  return analyzeContent(real, opts);
 }

@@ -38,6 +38,14 @@ export interface FileArtifact {
   ownerUid: number | null;
   sha256: string | null;
   host?: string;
+  /**
+   * Why the content was not read, when it was not: a symlink on the way, not a regular file, a pseudo file
+   * system, the scenario's deadline... size (from fstat, when the file was opened), entropy, format, header and
+   * sha256 are then not measurements, and detectors and checks treat the file as "content not read".
+   */
+  unread?: string;
+  /** Set when the file was bigger than the read limit: entropy and format come from a sample, sha256 is null. */
+  sampled?: string;
   /** Text of the file when it is a small script, so detectors can corroborate (e.g. XOR in the source). */
   text?: string;
 }

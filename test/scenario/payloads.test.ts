@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEvent } from '../../harness/audit/event.js';
-import { analyzeFile } from '../../harness/telemetry/content.js';
+import { analyzeFile } from '../../harness/telemetry/safe-read.js';
 import type { FileArtifact } from '../../harness/telemetry/types.js';
 import { evaluateTelemetryChecks } from '../../harness/scenario/checks.js';
 import { interpolate, resolveInputs, scenarioEnv, templateNames } from '../../harness/scenario/inputs.js';

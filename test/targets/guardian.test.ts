@@ -7,7 +7,7 @@ import { guardianScript } from '../../harness/targets/ssh/host-run.js';
 
 describe('host target guardian', function () {
   const runId = `20000101-000000-${process.pid.toString(16).slice(-4).padStart(4, '0')}`;
-  const dirs = { t1: `/tmp/purple-${runId}-scenario-t1`, t2: `/tmp/purple-${runId}-scenario-t2` };
+  const dirs = { t1: `/tmp/purple-${runId}-scenario-t1.0123456789abcdef`, t2: `/tmp/purple-${runId}-scenario-t2.fedcba9876543210` };
   let jobs: Record<keyof typeof dirs, ChildProcess>;
 
   beforeEach(function () {

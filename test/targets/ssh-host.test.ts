@@ -69,10 +69,10 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
       const events = await savedEvents(path.join(out, s.dir));
       const exec = events.find((e) => e.syscall === 'execve' && e.process.exe?.endsWith('/update-agent'));
       expect(exec, 'execve of the dropped binary').to.not.equal(undefined);
-      expect(exec!.process.exe!.startsWith(`/tmp/purple-${report.run_id}-an1529-padded-binary-exec/`)).to.equal(true);
+      expect(exec!.process.exe!).to.match(new RegExp(`^/tmp/purple-${report.run_id}-an1529-padded-binary-exec\\.[0-9a-f]{16}/`));
       expect(exec!.process.uid).to.equal(33); // www-data
       const context = JSON.parse(readFileSync(path.join(out, s.dir, 'context.json'), 'utf8')) as { workdir: string };
-      expect(context.workdir).to.equal(`/tmp/purple-${report.run_id}-an1529-padded-binary-exec`);
+      expect(context.workdir).to.match(new RegExp(`^/tmp/purple-${report.run_id}-an1529-padded-binary-exec\\.[0-9a-f]{16}$`));
       const creator = events.find((e) => e.files.some((f) => f.nametype === 'CREATE' && f.name?.endsWith('update-agent')));
       expect(creator?.process.uid).to.equal(65534); // alice mapped to nobody
     });

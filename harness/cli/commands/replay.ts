@@ -184,7 +184,7 @@ function renderTable(result: ReplayResult): string {
         (s.flows.malformedLines.length ? ` (lines ${s.flows.malformedLines.slice(0, 5).map((m) => m.line).join(', ')})` : ''),
     );
   }
-  lines.push(`artifacts: ${s.artifacts} saved; content under --root: ${s.content.root ? `${s.content.analysed} read, ${s.content.missing} missing` : 'not used'}`);
+  lines.push(`artifacts: ${s.artifacts} saved; content under --root: ${s.content.root ? `${s.content.analysed} read, ${s.content.unread} refused or cut, ${s.content.missing} missing` : 'not used'}`);
   for (const [id, counters] of Object.entries(s.engine.detectors)) {
     const nonZero = Object.entries(counters).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`);
     lines.push(`${id}: ${nonZero.join(' ') || 'nothing relevant seen'}`);

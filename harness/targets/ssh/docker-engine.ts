@@ -1,13 +1,12 @@
 // A Docker engine on a remote host, reached over SSH: dockerode speaks HTTP over one exec channel
 // per request running `docker system dial-stdio` (what `docker -H ssh://` does), on a connection
 // whose host key was verified; and the engine's host as DockerEnvironment needs it (pids,
-// files under a container's root) through root commands on the control connection.
+// files under a container's root, read by remote-read.ts) through root commands on the control connection.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import type { FileArtifact } from '../../telemetry/types.js';
-import { contentAnalyzer, pathUnderRoot } from '../../telemetry/content.js';
+import { readRemoteFiles } from './remote-read.js';
 import { shellQuote } from '../../run/step-launcher.js';
 import { ppidFromStat, type EngineHost } from '../engine-host.js';
 import type { SshSession } from './session.js';
@@ -46,28 +45,9 @@ export function sshEngineHost(session: SshSession, uri: string): EngineHost {
       const script = 'kt() { for c in $(pgrep -P "$1"); do kt "$c"; done; kill -KILL "$1" 2>/dev/null; }; kt "$1"';
       await asRoot(['sh', '-c', script, 'sh', String(pid)], { timeoutMs: 15_000 });
     },
-    async readFile(initPid, file, host): Promise<FileArtifact> {
-      const real = pathUnderRoot(file, `/proc/${initPid}/root`);
-      const analyzer = contentAnalyzer({ displayPath: path.posix.resolve('/', file), host });
-      // First line: mode (hex) and owner; then the bytes, streamed into the analyzer, never held whole.
-      let statLine: string | null = null;
-      let head = Buffer.alloc(0);
-      const r = await asRoot(['sh', '-c', 'test -f "$1" && test ! -L "$1" || exit 3; stat -c "%f %u" -- "$1" && exec cat -- "$1"', 'sh', real], {
-        timeoutMs: 120_000,
-        keepStdout: false,
-        onStdout: (chunk) => {
-          if (statLine !== null) return analyzer.add(chunk);
-          head = Buffer.concat([head, chunk]);
-          const newline = head.indexOf(0x0a);
-          if (newline < 0) return;
-          statLine = head.subarray(0, newline).toString('utf8');
-          analyzer.add(head.subarray(newline + 1));
-        },
-      });
-      if (r.code === 3) throw new Error(`${file}: not a regular file in the container (or a symlink, not followed)`);
-      if (r.code !== 0 || statLine === null) throw new Error(`${file}: cannot read it on ${uri}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
-      const [modeHex = '0', owner = ''] = (statLine as string).trim().split(' ');
-      return analyzer.finish('0' + parseInt(modeHex, 16).toString(8), owner === '' ? null : Number(owner));
+    readFiles(initPid, paths, host, signal) {
+      const files = paths.map((p) => ({ relative: p, shown: path.posix.resolve('/', p) }));
+      return readRemoteFiles(session, `/proc/${initPid}/root`, files, host, signal);
     },
   };
 }

@@ -47,7 +47,7 @@ export async function connectEngine(
 async function engineReady(session: SshSession): Promise<void> {
   const problems = [
     await rootProblem(session),
-    await missingCommands(session, ['docker', 'auditctl', 'tail', 'pgrep', 'stat', 'xargs']),
+    await missingCommands(session, ['docker', 'auditctl', 'tail', 'pgrep', 'perl', 'xargs']),
   ].filter((p): p is string => p !== null);
   if (!problems.length) {
     const version = await session.rootExec().run('docker', ['version', '--format', '{{.Server.Version}}']);

@@ -78,7 +78,7 @@ export async function preflight(session: SshSession, planned: PlannedScenario[],
       );
     } else uids[user] = uid;
   }
-  const needed = ['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', 'base64', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)];
+  const needed = ['tail', 'auditctl', 'pkill', 'pgrep', 'tar', 'stat', 'perl', ...(session.isRoot ? ['runuser'] : []), ...planned.flatMap((p) => p.scenario.requires)];
   const missing = await missingCommands(session, needed);
   if (missing) problems.push(missing);
   if (problems.length) throw new EnvironmentError(`${where} is not ready:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -117,7 +117,7 @@ export function guardianScript(runId: string, auditKey: string, leftovers: 'work
   const removeLeftovers =
     leftovers === 'workdirs'
       ? // Patterns are assembled at run time so that the guardian's own command line never matches them.
-        [`p=/tmp/purple-${runId}`, `s=${shellQuote(slugSuffix)}`, 'pkill -KILL -f "$p-[^/ ]*$s/"', 'rm -rf -- "$p"-*"$s"']
+        [`p=/tmp/purple-${runId}`, `s=${shellQuote(slugSuffix)}`, 'pkill -KILL -f "$p-[^/ ]*$s\\.[0-9a-f]*/"', 'rm -rf -- "$p"-*"$s".*']
       : [
           `l=${shellQuote(`${LABEL_RUN}=${runId}`)}`,
           'docker ps -aq --filter "label=$l" | xargs -r docker rm -f -v',
@@ -164,7 +164,7 @@ export function sshRunTarget(session: SshSession, parts: SshRunTargetParts): Run
   let guardian: Awaited<ReturnType<SshSession['channel']>> | undefined;
   let auditKey: string | undefined;
   let facts: { host: string; kernel: string; auditd: string | null } | undefined;
-  const leftovers = parts.leftovers === 'workdirs' ? 'its /tmp/purple-<run id>-* work dirs' : 'its containers and networks';
+  const leftovers = parts.leftovers === 'workdirs' ? 'its /tmp/purple-<run id>-*.* work dirs' : 'its containers and networks';
   return {
     uri: parts.uri,
     transport,

@@ -1,12 +1,18 @@
-// A scenario on a plain Linux host over SSH: a private work dir /tmp/purple-<run>-<scenario>
-// (mode 1777, root-owned) holding the payloads and every path the scenario writes, steps run as
-// their (mapped) users through a wrapper that reports its pid before the step starts, file
-// content read back only from inside the work dir, and the work dir removed at the end.
+// A scenario on a plain Linux host over SSH, where any local user may be hostile: a private work dir
+// /tmp/purple-<run>-<scenario>.<random> (root-owned, 0755: nobody else can create anything in it) holding the
+// payloads and every path the scenario writes. Before a step, the folders its paths need are made for its user
+// (claims): the parent folder of each {{workdir}} path the step names, owned by that user alone, its ancestors
+// root's; a folder that exists already is never handed over. So a file one account drops and another runs lives
+// where only its owner and root can change it. Root never acts through a path a non-root user can change: a
+// root step naming such a path is refused. Steps run as their (mapped) users through a wrapper that reports its
+// pid before the step starts; file content is read back by remote-read.ts from inside the work dir; the work dir
+// is removed at the end by rm -rf as root (GNU rm never follows a symlink inside what it removes).
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Role } from '../../scenario/types.js';
 import type { FileArtifact } from '../../telemetry/types.js';
-import { analyzeContent } from '../../telemetry/content.js';
+import { readRemoteFiles } from './remote-read.js';
 import type { ScenarioTarget, StepRequest, StepResult } from '../target.js';
 import type { SshSession } from './session.js';
 
@@ -23,9 +29,49 @@ const WRAPPER = 'echo PURPLE_PID=$$; read _go; cd "$HOME" 2>/dev/null || cd /; e
 const PID_LINE = /^PURPLE_PID=(\d+)\r?\n/;
 const TAIL = 4096;
 
+/** The work dir's name: `/tmp/purple-<run id>-<slug>.<16 random hex digits>`, unpredictable like mktemp -d's. */
 export function workdirFor(runId: string, slug: string): string {
-  return `/tmp/purple-${runId}-${slug}`;
+  return `/tmp/purple-${runId}-${slug}.${randomBytes(8).toString('hex')}`;
 }
+
+/**
+ * Run as root: `$1` the work dir, then pairs of (user, folder relative to it). Walks each folder from the work dir:
+ * a symlink, a non-directory or a folder not owned by root stops the walk (someone else's claim: nothing to do);
+ * missing folders are created, root-owned 0755 on the way and the folder itself owned by the user, 0755.
+ * Every check and mkdir happens in a folder only root can change, so nothing can be swapped in between.
+ */
+const CLAIM_SCRIPT = [
+  'w=$1; shift',
+  'while [ $# -ge 2 ]; do',
+  '  u=$1; rest=$2; shift 2; cur=$w',
+  '  while [ -n "$rest" ]; do',
+  '    c=${rest%%/*}; if [ "$c" = "$rest" ]; then rest=; else rest=${rest#*/}; fi',
+  '    cur=$cur/$c',
+  '    if [ -L "$cur" ]; then break; fi',
+  '    if [ -e "$cur" ]; then [ -d "$cur" ] && [ "$(stat -c %u -- "$cur")" = 0 ] || break; continue; fi',
+  '    mkdir -m 755 -- "$cur" || exit 1',
+  '    if [ -z "$rest" ]; then chown -- "$u:" "$cur" || exit 1; fi',
+  '  done',
+  'done',
+].join('\n');
+
+/**
+ * Run as root: `$1` the work dir, then folders relative to it. Prints the first existing component of each that a
+ * non-root user could change (a symlink, or not owned by root), if any.
+ */
+const UNSAFE_FOR_ROOT_SCRIPT = [
+  'w=$1; shift',
+  'for rel in "$@"; do',
+  '  cur=$w; rest=$rel',
+  '  while [ -n "$rest" ]; do',
+  '    c=${rest%%/*}; if [ "$c" = "$rest" ]; then rest=; else rest=${rest#*/}; fi',
+  '    cur=$cur/$c',
+  '    if [ -L "$cur" ]; then echo "$cur is a symlink"; exit 0; fi',
+  '    [ -e "$cur" ] || break',
+  '    o=$(stat -c %U -- "$cur"); if [ "$(stat -c %u -- "$cur")" != 0 ]; then echo "$cur belongs to $o"; exit 0; fi',
+  '  done',
+  'done',
+].join('\n');
 
 export class SshHostTarget implements ScenarioTarget {
   readonly workdir: string;
@@ -53,7 +99,7 @@ export class SshHostTarget implements ScenarioTarget {
     const others = roles.filter((r) => r !== 'victim');
     if (others.length) throw new Error(`a host target has only the victim role (the scenario also needs ${others.join(', ')})`);
     // mkdir without -p: an existing path (or a planted symlink) is refused, never reused.
-    const r = await this.asRoot(['sh', '-c', 'mkdir -m 1777 -- "$1" && chmod 1777 -- "$1" && mkdir -m 755 -- "$1/.scenario"', 'sh', this.workdir]);
+    const r = await this.asRoot(['sh', '-c', 'mkdir -m 700 -- "$1" && chmod 755 -- "$1" && mkdir -m 755 -- "$1/.scenario"', 'sh', this.workdir]);
     if (r.code !== 0) throw new Error(`cannot create ${this.workdir} on ${this.uri}: ${r.stderr.toString('utf8').trim()}`);
     this.started = true;
   }
@@ -86,6 +132,7 @@ export class SshHostTarget implements ScenarioTarget {
 
   async launch(request: StepRequest): Promise<StepResult> {
     if (request.launch === 'cron') throw new Error('cron steps only run in purple containers, never on a host');
+    await this.prepareFolders(request.user, request.argv);
     const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
     const argv = this.session.as(this.hostUser(request.user), ['env', ...env, 'sh', '-c', WRAPPER, 'purple-step', ...request.argv]);
     const pty = request.launch === 'tty';
@@ -108,6 +155,7 @@ export class SshHostTarget implements ScenarioTarget {
         pty,
         keepStdinOpen: true,
         signal: stop.signal,
+        tailBytes: TAIL + 64,
         onStdout: (chunk, channel) => {
           if (pid !== null) return;
           head += chunk.toString('utf8');
@@ -134,44 +182,48 @@ export class SshHostTarget implements ScenarioTarget {
     }
   }
 
-  async readArtifact(_role: Role, file: string): Promise<FileArtifact> {
-    const normalized = path.posix.resolve('/', file);
-    // Only what the scenario wrote: never read other files of a real host.
-    if (!normalized.startsWith(this.workdir + '/')) throw new Error(`${normalized} is outside ${this.workdir}`);
-    const r = await this.asRoot(['sh', '-c', 'test -f "$1" && test ! -L "$1" || exit 3; stat -c "%f %u" -- "$1" && exec cat -- "$1"', 'sh', normalized], {
-      timeoutMs: 60_000,
-    });
-    if (r.code !== 0) throw new Error(`${normalized}: not a regular file on ${this.uri}`);
-    const newline = r.stdout.indexOf(0x0a);
-    const [modeHex = '0', uid = ''] = r.stdout.subarray(0, newline).toString('utf8').trim().split(' ');
-    const artifact = await analyzeContent(r.stdout.subarray(newline + 1), { displayPath: normalized, host: this.session.hostname });
-    artifact.mode = '0' + parseInt(modeHex, 16).toString(8);
-    artifact.ownerUid = uid === '' ? null : Number(uid);
-    return artifact;
+  /** Reads created files inside the work dir only (never other files of a real host), walked from the work dir. */
+  readArtifacts(_role: Role, files: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>> {
+    const inside = files
+      .map((f) => path.posix.resolve('/', f))
+      .filter((f) => f.startsWith(this.workdir + '/'))
+      .map((f) => ({ relative: f.slice(this.workdir.length + 1), shown: f }));
+    return readRemoteFiles(this.session, this.workdir, inside, this.session.hostname, signal);
+  }
+
+  /** The {{workdir}} paths named in a step's arguments, relative to the work dir (payloads excluded). */
+  private namedPaths(argv: string[]): string[] {
+    const prefix = this.workdir + '/';
+    const found = new Set<string>();
+    for (const arg of argv) {
+      for (let at = arg.indexOf(prefix); at >= 0; at = arg.indexOf(prefix, at + prefix.length)) {
+        const rest = /^[^\s'"`;&|<>()$\\*?]*/.exec(arg.slice(at + prefix.length))![0];
+        const rel = path.posix.normalize(rest).replace(/\/+$/, '');
+        if (rel && rel !== '.' && !rel.startsWith('..') && !rel.startsWith('.scenario')) found.add(rel);
+      }
+    }
+    return [...found];
   }
 
   /**
-   * One channel for all: per readable regular file inside the work dir, a line
-   * `<index> <mode hex> <uid> <base64 content>` (indexes, not paths, so no name can break the framing).
+   * A non-root step gets the parent folder of each path it names (unless it exists: someone's already); a root
+   * step is refused when a path it names goes through anything a non-root user can change.
    */
-  async readArtifacts(_role: Role, files: string[]): Promise<Map<string, FileArtifact>> {
-    const inside = files.filter((f) => path.posix.resolve('/', f) === f && f.startsWith(this.workdir + '/'));
-    const found = new Map<string, FileArtifact>();
-    if (!inside.length) return found;
-    const script =
-      'i=0; for f in "$@"; do i=$((i+1)); if [ -f "$f" ] && [ ! -L "$f" ]; then ' +
-      'm=$(stat -c "%f %u" -- "$f") || continue; printf "%s %s " "$i" "$m"; base64 -w0 -- "$f"; echo; fi; done';
-    const r = await this.asRoot(['sh', '-c', script, 'sh', ...inside], { timeoutMs: 120_000 });
-    for (const line of r.stdout.toString('latin1').split('\n')) {
-      const [index, modeHex, uid, content = ''] = line.split(' ');
-      const file = inside[Number(index) - 1];
-      if (!file || !modeHex) continue;
-      const artifact = await analyzeContent(Buffer.from(content, 'base64'), { displayPath: file, host: this.session.hostname });
-      artifact.mode = '0' + parseInt(modeHex, 16).toString(8);
-      artifact.ownerUid = Number(uid);
-      found.set(file, artifact);
+  private async prepareFolders(user: string, argv: string[]): Promise<void> {
+    const named = this.namedPaths(argv);
+    if (!named.length) return;
+    const hostUser = this.hostUser(user);
+    if (hostUser === 'root' || this.host.uids[hostUser] === 0) {
+      const r = await this.asRoot(['sh', '-c', UNSAFE_FOR_ROOT_SCRIPT, 'sh', this.workdir, ...named]);
+      const unsafe = r.stdout.toString('utf8').trim();
+      if (r.code !== 0) throw new Error(`cannot check the step's paths in ${this.workdir} on ${this.uri}: ${r.stderr.toString('utf8').trim()}`);
+      if (unsafe) throw new Error(`refused to run a root step through ${unsafe}: a non-root user can change that path (run the step as that user)`);
+      return;
     }
-    return found;
+    const folders = [...new Set(named.map((p) => path.posix.dirname(p)).filter((d) => d !== '.'))].sort((a, b) => a.length - b.length);
+    if (!folders.length) return;
+    const r = await this.asRoot(['sh', '-c', CLAIM_SCRIPT, 'sh', this.workdir, ...folders.flatMap((f) => [hostUser, f])]);
+    if (r.code !== 0) throw new Error(`cannot prepare ${folders.join(', ')} in ${this.workdir} for ${hostUser} on ${this.uri}: ${r.stderr.toString('utf8').trim()}`);
   }
 
   users(): Record<string, number> {

@@ -52,6 +52,8 @@ export interface ChannelOptions {
   onStdout?: (chunk: Buffer, channel: ClientChannel) => void;
   /** false: stdout goes only to onStdout (a large file streamed through), the result's stdout stays empty. */
   keepStdout?: boolean;
+  /** Keep only the last this many bytes of stdout (a step's output); default MAX_STDOUT. */
+  tailBytes?: number;
 }
 
 export interface ChannelResult {
@@ -277,16 +279,24 @@ export class SshSession {
 }
 
 const TAIL = 4096;
+/** What any command's stdout may hold in memory: the tail beyond it is kept, the rest dropped. */
+const MAX_STDOUT = 32 << 20;
 
 function collect(channel: ClientChannel, options: ChannelOptions): Promise<ChannelResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
+    let outSize = 0;
+    const limit = options.tailBytes ?? MAX_STDOUT;
     const err: Buffer[] = [];
     let code: number | null = null;
     let signal: string | null = null;
     let timedOut = false;
     channel.on('data', (chunk: Buffer) => {
-      if (options.keepStdout !== false) out.push(chunk);
+      if (options.keepStdout !== false) {
+        out.push(chunk);
+        outSize += chunk.length;
+        while (out.length > 1 && outSize - out[0]!.length >= limit) outSize -= out.shift()!.length;
+      }
       options.onStdout?.(chunk, channel);
     });
     channel.stderr.on('data', (chunk: Buffer) => {
@@ -307,7 +317,7 @@ function collect(channel: ClientChannel, options: ChannelOptions): Promise<Chann
     channel.on('close', () => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', kill);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).subarray(-TAIL), timedOut });
+      resolve({ code, signal, stdout: Buffer.concat(out).subarray(-limit), stderr: Buffer.concat(err).subarray(-TAIL), timedOut });
     });
     if (options.stdin !== undefined) channel.write(options.stdin);
     if (!options.keepStdinOpen) channel.end();

@@ -10,7 +10,7 @@ import type { Scenario, InputValue } from '../scenario/types.js';
 import type { ScenarioTarget } from '../targets/target.js';
 import type { HostTransport } from '../targets/transport.js';
 import type { SharedConfig } from '../../detectors/types.js';
-import { summarizeAnalytics } from '../../reports/coverage.js';
+import { summarizeAnalytics } from './judge/coverage.js';
 import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
@@ -56,6 +56,8 @@ export interface SuiteOptions {
   /** What the host's own configuration hides or risks (purple doctor's warnings), carried into the report. */
   hostWarnings?: string[];
   progress: (scenario: string, message: string) => void;
+  /** Called as each scenario run ends, with its result (the CLI's "[k/N] scenario: verdict" line). */
+  onScenarioDone?: (result: ScenarioResult) => void;
 }
 
 /** A run id, as newRunId() makes them; audit rule keys and names may add a suffix after it. */
@@ -174,7 +176,9 @@ async function runTarget(
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (options.signal.aborted) break;
-        results.push(await runScenario(ctx, next));
+        const result = await runScenario(ctx, next);
+        results.push(result);
+        options.onScenarioDone?.(result);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));

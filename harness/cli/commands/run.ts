@@ -25,8 +25,10 @@ import { writeRunOutputs } from '../../../reports/outputs.js';
 import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
 import { renderJson } from '../../../reports/json.js';
 import { loadReport } from '../../../reports/schema.js';
-import { withBaseline } from '../../../reports/baseline.js';
-import { exitCodeFor } from '../../../reports/exit-code.js';
+import { exitCodeFor, withBaseline } from '../../run/judge/index.js';
+import { judgementFlags, judged, progressLine, ruleDefaults, writeGithubSummary, JUDGEMENT_OPTIONS, JUDGEMENT_USAGE } from '../run-judgement.js';
+import { colorFor, terminalWidth } from '../../../reports/tty.js';
+import { didYouMean } from '../suggest.js';
 
 const usage = `usage: purple run [SCENARIO_ID...] [options]
 
@@ -45,6 +47,7 @@ options:
   --update-baseline FILE  write this run's report.json to FILE as the new baseline
   --quiet                 print one summary line
   --json                  print report.json on stdout
+${JUDGEMENT_USAGE}
 
 targets (default: this machine's Docker engine); repeatable, scenarios fan out, one report:
   --target ssh://USER@HOST[:PORT]         run on that Linux host itself over SSH
@@ -87,6 +90,7 @@ export const runCommand: Command = {
           identity: { type: 'string' },
           'known-hosts': { type: 'string' },
           'user-map': { type: 'string', multiple: true, default: [] },
+          ...JUDGEMENT_OPTIONS,
         },
       });
     } catch (err) {
@@ -126,10 +130,14 @@ export const runCommand: Command = {
     const detectors = await loadDetectors();
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
+    const judgement = judgementFlags(values, Boolean(values.baseline));
 
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
+    const total = choices.reduce((n, c) => n + plannedOn(c !== LOCAL && c.scheme === 'ssh' ? 'host' : 'container').length, 0) * repeat;
+    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${path.relative(process.cwd(), runDir) || '.'}/\n`);
+    let done = 0;
     let engine: ReturnType<typeof docker> | null = null;
     let hostWarnings: string[] = [];
     if (choices.includes(LOCAL)) {
@@ -178,20 +186,25 @@ export const runCommand: Command = {
         command: ['purple', 'run', ...args].join(' '),
         hostWarnings,
         progress,
+        onScenarioDone: (result) => {
+          if (!values.quiet && !values.json) process.stderr.write(progressLine(++done, total, result, colorFor(process.stderr)) + '\n');
+        },
       });
     } finally {
       interrupt.dispose();
     }
     if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+    report = judged(report, judgement, ruleDefaults(detectors));
     writeRunOutputs(report, runDir);
+    writeGithubSummary(report, values['github-summary']!);
     if (values['update-baseline']) {
       mkdirSync(path.dirname(path.resolve(values['update-baseline'])), { recursive: true });
       copyFileSync(path.join(runDir, 'report.json'), values['update-baseline']);
     }
     if (values.json) process.stdout.write(renderJson(report));
-    else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+    else if (values.quiet) process.stdout.write(renderQuiet(report, { color: colorFor(process.stdout) }) + '\n');
     else {
-      process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
+      process.stdout.write(renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! }));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
     if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;
@@ -210,7 +223,7 @@ function select(all: Scenario[], wanted: string[]): Scenario[] {
   const chosen: Scenario[] = [];
   for (const w of wanted) {
     const matches = w.endsWith('*') ? all.filter((s) => s.id.startsWith(w.slice(0, -1))) : all.filter((s) => s.id === w);
-    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}" (see purple list)`);
+    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}"${didYouMean(w, all.map((s) => s.id))} (see purple list)`);
     for (const m of matches) if (!chosen.includes(m)) chosen.push(m);
   }
   return chosen;

@@ -2,7 +2,8 @@
 // format VECTR imports): one procedure per scenario run, one step per StepOutcome.
 import { createHash } from 'node:crypto';
 import type { RunReport, ScenarioResult, StepOutcome } from '../harness/run/results.js';
-import { groupScenarios, scenarioLabeller, tallyLabel, verdictLabel } from './model.js';
+import { groupScenarios, scenarioLabeller, tallyLabel, verdictLabel } from '../harness/run/judge/index.js';
+import { visible } from './sanitize.js';
 
 export interface AttireOutput {
   content: string;

@@ -2,24 +2,32 @@
 // meta tag enforces it). Everything that came from the run is HTML-escaped.
 import type { Alert } from '../detectors/types.js';
 import type { RunReport, ScenarioResult } from '../harness/run/results.js';
-import { regressionLabel } from './baseline.js';
-import { analyticCoverage, hostCoverage, techniqueCoverage, techniqueUrl, type CoverageStatus } from './coverage.js';
-import { escapeHtml as h } from './escape.js';
-import { exitCodeFor, exitReasons } from './exit-code.js';
 import {
-  durationSeconds,
+  analyticCoverage,
+  attackVersion,
+  exitCodeFor,
+  exitReasons,
   expectationLabel,
+  failOnOf,
   failureReason,
-  formatMs,
-  formatRatio,
   groupScenarios,
-  latencyLabel,
+  hostCoverage,
+  regressionLabel,
+  scopeOf,
+  summaryLine,
   tallyLabel,
+  techniqueCoverage,
+  techniqueUrl,
   verdictLabel,
+  waiverLabel,
+  type CoverageStatus,
   type ExpectationGroup,
   type Outcome,
   type ScenarioGroup,
-} from './model.js';
+} from '../harness/run/judge/index.js';
+import { configRows } from './config-view.js';
+import { escapeHtml as h } from './escape.js';
+import { durationSeconds, formatMs, formatRatio, latencyLabel } from './model.js';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -178,7 +186,7 @@ function warningsSection(report: RunReport): string {
   return section('Warnings', 'warnings', `<ul>${report.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul>`);
 }
 
-const STATUS_WORDS: Record<CoverageStatus, string> = { 'all-met': 'all expectations met', 'some-met': 'some expectations met', failed: 'failed' };
+const STATUS_WORDS: Record<CoverageStatus, string> = { 'all-met': 'all expectations met', 'some-met': 'some expectations met', failed: 'failed', 'not-tested': 'not tested' };
 
 function coverageSections(report: RunReport, groups: ScenarioGroup[]): string {
   const perAnalytic = analyticCoverage(report, groups).map((c) => {

@@ -1,23 +1,28 @@
 // junit.xml for CI (GitHub, GitLab, Jenkins): one testsuite per analytic, one testcase per scenario
 // expectation (repetitions folded into one case), regressions as failing cases of their own suite.
+// Valid against both the strict Ant schema (windyroad JUnit.xsd: a bare <testsuites>, properties,
+// system-out and system-err in every suite, nothing but failure/error/skipped in a case) and the Jenkins
+// xUnit plugin's; times are wall times (parallel scenarios are not summed); names carry no path or host.
 import type { RunReport, ScenarioResult } from '../harness/run/results.js';
-import { regressionLabel } from './baseline.js';
-import { analyticCoverage } from './coverage.js';
-import { escapeXml as x } from './escape.js';
 import {
-  durationSeconds,
+  analyticCoverage,
   expectationLabel,
   failureReason,
   groupScenarios,
+  regressionLabel,
+  summaryLine,
   tallyLabel,
   verdictLabel,
   type ExpectationGroup,
-} from './model.js';
+} from '../harness/run/judge/index.js';
+import { escapeXml as x } from './escape.js';
 
 interface Case {
   classname: string;
   name: string;
-  time: number;
+  /** Wall-clock window of the case's runs (ms since the epoch). */
+  start: number;
+  end: number;
   /** The child element (failure/error/skipped) or '' for a pass. */
   body: string;
   systemOut: string;
@@ -42,8 +47,9 @@ export function renderJUnit(report: RunReport): string {
   }
 
   if (report.baseline) {
+    const t = Date.parse(report.finished);
     suites.push({
-      name: `regressions against ${report.baseline.path}`,
+      name: 'regressions against the baseline',
       properties: [
         ['baseline', report.baseline.path],
         ['new-scenarios', (report.baseline.newScenarios ?? []).join(', ')],
@@ -52,7 +58,8 @@ export function renderJUnit(report: RunReport): string {
       cases: report.baseline.regressions.map((r) => ({
         classname: `regression/${r.analytic}`,
         name: `${r.scenario}: ${r.kind}`,
-        time: 0,
+        start: t,
+        end: t,
         body: `<failure message="${x(regressionLabel(r))}" type="${x(r.kind)}">${x(regressionLabel(r))}</failure>`,
         systemOut: '',
         kind: 'failure',
@@ -61,29 +68,28 @@ export function renderJUnit(report: RunReport): string {
   }
 
   const count = (cases: Case[], kind: Case['kind']) => cases.filter((c) => c.kind === kind).length;
-  const all = suites.flatMap((s) => s.cases);
-  const seconds = (n: number) => n.toFixed(3);
-  const timestamp = report.started.replace(/Z$|[+-]\d{2}:\d{2}$/, '');
-  const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(`purple ${report.run_id}`)}" tests="${all.length}" failures="${count(all, 'failure')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}" time="${seconds(durationSeconds(report.started, report.finished))}" timestamp="${x(timestamp)}">`,
-  ];
+  const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
+  // The strict schema wants a local date-time without zone or fraction; report times are UTC.
+  const timestamp = (ms: number) => new Date(Number.isFinite(ms) ? ms : 0).toISOString().slice(0, 19);
+  const runStart = Date.parse(report.started);
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>'];
+  const summary = summaryLine(report);
   suites.forEach((suite, id) => {
-    const time = suite.cases.reduce((sum, c) => sum + c.time, 0);
+    const start = suite.cases.length ? Math.min(...suite.cases.map((c) => c.start)) : runStart;
+    const end = suite.cases.length ? Math.max(...suite.cases.map((c) => c.end)) : runStart;
     lines.push(
-      `  <testsuite id="${id}" name="${x(suite.name)}" package="purple" hostname="${x(report.environment.host)}" timestamp="${x(timestamp)}" tests="${suite.cases.length}" failures="${count(suite.cases, 'failure')}" errors="${count(suite.cases, 'error')}" skipped="${count(suite.cases, 'skipped')}" time="${seconds(time)}">`,
+      `  <testsuite id="${id}" name="${x(suite.name)}" package="purple" hostname="${x(report.environment.host || 'unknown')}" timestamp="${timestamp(start)}" tests="${suite.cases.length}" failures="${count(suite.cases, 'failure')}" errors="${count(suite.cases, 'error')}" skipped="${count(suite.cases, 'skipped')}" time="${seconds(end - start)}">`,
     );
-    if (suite.properties.length) {
-      lines.push('    <properties>');
-      for (const [name, value] of suite.properties) lines.push(`      <property name="${x(name)}" value="${x(value)}"/>`);
-      lines.push('    </properties>');
-    }
+    lines.push('    <properties>');
+    for (const [name, value] of [['run', report.run_id] as [string, string], ['summary', summary] as [string, string], ...suite.properties]) lines.push(`      <property name="${x(name)}" value="${x(value)}"/>`);
+    lines.push('    </properties>');
     for (const c of suite.cases) {
-      lines.push(`    <testcase classname="${x(c.classname)}" name="${x(c.name)}" time="${seconds(c.time)}">`);
+      lines.push(`    <testcase classname="${x(c.classname)}" name="${x(c.name)}" time="${seconds(c.end - c.start)}">`);
       if (c.body) lines.push(`      ${c.body}`);
-      if (c.systemOut) lines.push(`      <system-out>${x(c.systemOut)}</system-out>`);
       lines.push('    </testcase>');
     }
+    lines.push(`    <system-out>${x(suite.cases.map((c) => c.systemOut).filter(Boolean).join('\n\n'))}</system-out>`);
+    lines.push('    <system-err></system-err>');
     lines.push('  </testsuite>');
   });
   lines.push('</testsuites>');
@@ -94,22 +100,27 @@ function caseFor(e: ExpectationGroup): Case {
   const base = {
     classname: `${e.analytic}/${e.technique}`,
     name: `${e.scenario}: ${expectationLabel(e.expectation)}`,
-    time: e.runs.reduce((sum, run) => sum + durationSeconds(run.started, run.finished), 0),
+    start: Math.min(...e.runs.map((run) => Date.parse(run.started))),
+    end: Math.max(...e.runs.map((run) => Date.parse(run.finished))),
     systemOut: details(e),
   };
   const message = failureReason(e);
+  const text = details(e);
+  // A waiver in force turns a failing case into a skipped one (visible, not gating); an expired one fails it.
+  if (e.waiver?.expired) return { ...base, kind: 'failure', body: `<failure message="${x(message)}" type="waiver-expired">${x(text)}</failure>` };
+  if (e.outcome !== 'met' && e.waiver) return { ...base, kind: 'skipped', body: `<skipped message="${x(`waived: ${message}`)}">${x(text)}</skipped>` };
   switch (e.outcome) {
     case 'met':
       return { ...base, body: '', kind: 'pass' };
     case 'failed': {
       const v = e.deciding;
       const type = v.verdict === 'missed' ? `missed-${v.failedLayer ?? 'unknown-layer'}` : v.verdict;
-      return { ...base, kind: 'failure', body: `<failure message="${x(message)}" type="${x(e.flaky ? `${type} (flaky)` : type)}">${x(message)}</failure>` };
+      return { ...base, kind: 'failure', body: `<failure message="${x(message)}" type="${x(e.flaky ? `${type} (flaky)` : type)}">${x(text)}</failure>` };
     }
     case 'incomplete':
-      return { ...base, kind: 'skipped', body: `<skipped message="${x(message)}"/>` };
+      return { ...base, kind: 'skipped', body: `<skipped message="${x(message)}">${x(text)}</skipped>` };
     case 'error':
-      return { ...base, kind: 'error', body: `<error message="${x(message)}" type="error">${x(message)}</error>` };
+      return { ...base, kind: 'error', body: `<error message="${x(message)}" type="error">${x(text)}</error>` };
   }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadCommand, loadCommands } from './commands/index.js';
 import { EXIT, EnvironmentError, UsageError } from './command.js';
+import { didYouMean, optionsOf } from './suggest.js';
 
 async function help(): Promise<string> {
   const commands = await loadCommands();
@@ -12,7 +13,7 @@ async function help(): Promise<string> {
     '',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'purple <command> --help shows a command\'s options.',
+    'purple <command> --help shows a command\'s options; purple --version its version.',
   ].join('\n');
 }
 
@@ -22,9 +23,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(await help());
     return name ? EXIT.ok : EXIT.usage;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(`purple ${(await import('../run/host-info.js')).PURPLE_VERSION}`);
+    return EXIT.ok;
+  }
   const command = await loadCommand(name);
   if (!command) {
-    console.error(`purple: unknown command "${name}"\n\n${await help()}`);
+    const names = (await loadCommands()).map((c) => c.name);
+    console.error(`purple: unknown command "${name}"${didYouMean(name, names)}; commands: ${names.join(', ')} (purple --help)`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -35,6 +41,12 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
+      // Node's parser: "Unknown option '--paralel'. To specify a positional argument starting with a '-', ..."
+      const unknown = /^Unknown option '([^']+)'/.exec(err.message);
+      if (unknown) {
+        console.error(`purple ${name}: unknown option ${unknown[1]}${didYouMean(unknown[1]!, optionsOf(command.usage))} (purple ${name} --help lists the options)`);
+        return EXIT.usage;
+      }
       console.error(`purple ${name}: ${err.message}\n\n${command.usage}`);
       return EXIT.usage;
     }

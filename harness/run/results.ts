@@ -88,6 +88,8 @@ export interface AnalyticSummary {
   incomplete: number;
   precision: number | null;
   recall: number | null;
+  /** An emulation of this analytic ran: without one, its quiet verdicts on other scenarios prove no coverage. */
+  tested?: boolean;
 }
 
 export interface Regression {
@@ -96,6 +98,17 @@ export interface Regression {
   kind: 'newly-missed' | 'new-false-alarm';
   before: Verdict;
   now: Verdict;
+}
+
+/** An accepted gap (harness/run/judge/waivers.ts). */
+export interface Waiver {
+  /** A scenario id, or a prefix ending in `*`. */
+  scenario: string;
+  analytic?: string;
+  rule?: string;
+  reason: string;
+  /** YYYY-MM-DD, the last day the waiver holds. */
+  expires: string;
 }
 
 export interface RunReport {
@@ -116,6 +129,8 @@ export interface RunReport {
     trustedCidrs: string[];
     standardUsers: string[];
     thresholds: Record<string, Record<string, unknown>>;
+    /** Each analytic's defaults, to mark what the run changed (absent in reports of older versions). */
+    defaults?: Record<string, Record<string, unknown>>;
   };
   scenarios: ScenarioResult[];
   analytics: AnalyticSummary[];
@@ -128,5 +143,13 @@ export interface RunReport {
   } | null;
   /** The purple command line that produced the run (ATTiRe `execution-command`). */
   command?: string;
+  /** How the run is judged (`--fail-on`, `--waivers`); absent: every expectation counts, no waiver. */
+  judgement?: {
+    failOn: FailOn;
+    waivers: Waiver[];
+  };
   warnings: string[];
 }
+
+/** `expectation` (default): any unmet expectation fails the run; `regression`: only regressions against the baseline (and errors) do. */
+export type FailOn = 'expectation' | 'regression';

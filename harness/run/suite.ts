@@ -11,7 +11,7 @@ import type { Scenario, InputValue } from '../scenario/types.js';
 import type { ScenarioTarget } from '../targets/target.js';
 import type { HostTransport } from '../targets/transport.js';
 import type { SharedConfig } from '../../detectors/types.js';
-import { summarizeAnalytics } from '../../reports/coverage.js';
+import { summarizeAnalytics } from './judge/coverage.js';
 import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
@@ -60,6 +60,8 @@ export interface SuiteOptions {
   /** Failures the run's guard caught (harness/run/guard.ts), read when the report is made. */
   harnessFailures?: readonly HarnessFailure[];
   progress: (scenario: string, message: string) => void;
+  /** Called as each scenario run ends, with its result (the CLI's "[k/N] scenario: verdict" line). */
+  onScenarioDone?: (result: ScenarioResult) => void;
 }
 
 /** A run id, as newRunId() makes them; audit rule keys and names may add a suffix after it. */
@@ -180,7 +182,9 @@ async function runTarget(
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (options.signal.aborted) break;
         const run = next;
-        results.push(await asScenario(run.slug, () => runScenario(ctx, run)));
+        const result = await asScenario(run.slug, () => runScenario(ctx, run));
+        results.push(result);
+        options.onScenarioDone?.(result);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));

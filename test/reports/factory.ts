@@ -2,7 +2,7 @@
 // and run text that needs escaping (`<script>`, `&`, quotes, control characters).
 import type { Alert } from '../../detectors/types.js';
 import type { AnalyticVerdict, RunReport, ScenarioResult, StepOutcome, Verdict } from '../../harness/run/results.js';
-import { summarizeAnalytics } from '../../reports/coverage.js';
+import { summarizeAnalytics } from '../../harness/run/judge/index.js';
 
 export const HOSTILE_COMMAND = `python3 -c "open('/tmp/out.bin','wb').write(bytes(b^0x5a for b in open('/etc/passwd','rb').read()))" && echo '<script>window.__pwned=1</script>' & true`;
 export const HOSTILE_SUMMARY = `python3 wrote high-entropy /tmp/backup.tgz <img src=x onerror="window.__pwned=2"> & "quoted" \u0007bell`;

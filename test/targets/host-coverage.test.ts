@@ -2,8 +2,8 @@
 // coverage per host; a one-target run shows no such section.
 import { expect } from 'chai';
 import type { RunReport } from '../../harness/run/results.js';
-import { hostCoverage } from '../../reports/coverage.js';
-import { groupScenarios, tallyLabel } from '../../reports/model.js';
+import { hostCoverage } from '../../harness/run/judge/index.js';
+import { groupScenarios, tallyLabel } from '../../harness/run/judge/index.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 import { validateReport } from '../../reports/schema.js';

@@ -11,6 +11,7 @@ import {
   writeRunOutputs,
   exitCodeFor,
 } from '../../../reports/index.js';
+import { colorFor, terminalWidth } from '../../../reports/tty.js';
 import type { RunReport } from '../../run/results.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -25,6 +26,7 @@ Re-renders a saved run (a run folder or its report.json).
                     all writes every file format into DIR (default: the report's own folder)
   --out DIR         folder to write into
   --baseline PATH   compare with an earlier run first (regressions are added to the output)
+  --wide            terminal: the full table, a row per scenario and analytic
 
 Exit code: 0 when every expectation was met and nothing regressed, 1 otherwise
 (incomplete telemetry, errors and flaky repeats count as failures), 2 on bad arguments or an unreadable report.`;
@@ -43,6 +45,7 @@ export const reportCommand: Command = {
           format: { type: 'string', short: 'f', default: 'terminal' },
           out: { type: 'string', short: 'o' },
           baseline: { type: 'string' },
+          wide: { type: 'boolean', default: false },
         },
       });
     } catch (err) {
@@ -62,8 +65,8 @@ export const reportCommand: Command = {
       const dir = values.out ?? (source.endsWith('.json') ? path.dirname(source) : source);
       for (const file of writeRunOutputs(report, dir)) console.log(file);
     } else if (format === 'terminal') {
-      const text = renderTerminal(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
-      if (values.out) writeInto(values.out, 'report.txt', renderTerminal(report, { color: false }));
+      const text = renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! });
+      if (values.out) writeInto(values.out, 'report.txt', renderTerminal(report, { color: false, width: terminalWidth(), wide: values.wide! }));
       else process.stdout.write(text);
     } else if (isFileFormat(format)) {
       const { file, render } = FILE_FORMATS[format];

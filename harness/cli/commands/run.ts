@@ -28,8 +28,10 @@ import { writeRunOutputs } from '../../../reports/outputs.js';
 import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
 import { renderJson } from '../../../reports/json.js';
 import { loadReport } from '../../../reports/schema.js';
-import { withBaseline } from '../../../reports/baseline.js';
-import { exitCodeFor } from '../../../reports/exit-code.js';
+import { exitCodeFor, withBaseline } from '../../run/judge/index.js';
+import { judgementFlags, judged, progressLine, ruleDefaults, writeGithubSummary, JUDGEMENT_OPTIONS, JUDGEMENT_USAGE } from '../run-judgement.js';
+import { colorFor, terminalWidth } from '../../../reports/tty.js';
+import { didYouMean } from '../suggest.js';
 
 const usage = `usage: purple run [SCENARIO_ID...] [options]
 
@@ -51,6 +53,7 @@ options:
                           even after an incomplete run
   --quiet                 print one summary line
   --json                  print report.json on stdout
+${JUDGEMENT_USAGE}
 
 targets (default: this machine's Docker engine); repeatable, scenarios fan out, one report:
   --target ssh://USER@HOST[:PORT]         run on that Linux host itself over SSH
@@ -96,6 +99,7 @@ export const runCommand: Command = {
           identity: { type: 'string' },
           'known-hosts': { type: 'string' },
           'user-map': { type: 'string', multiple: true, default: [] },
+          ...JUDGEMENT_OPTIONS,
         },
       });
     } catch (err) {
@@ -136,10 +140,14 @@ export const runCommand: Command = {
     const detectors = await loadDetectors();
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
+    const judgement = judgementFlags(values, Boolean(values.baseline));
 
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
+    const total = choices.reduce((n, c) => n + plannedOn(c !== LOCAL && c.scheme === 'ssh' ? 'host' : 'container').length, 0) * repeat;
+    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${path.relative(process.cwd(), runDir) || '.'}/\n`);
+    let done = 0;
     let engine: ReturnType<typeof docker> | null = null;
     let hostWarnings: string[] = [];
     if (choices.includes(LOCAL)) {
@@ -196,13 +204,18 @@ export const runCommand: Command = {
         hostWarnings,
         harnessFailures: guard.failures,
         progress,
+        onScenarioDone: (result) => {
+          if (!values.quiet && !values.json) process.stderr.write(progressLine(++done, total, result, colorFor(process.stderr)) + '\n');
+        },
       });
     } finally {
       interrupt.dispose();
     }
     try {
       if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+      report = judged(report, judgement, ruleDefaults(detectors));
       writeRunOutputs(report, runDir);
+      writeGithubSummary(report, values['github-summary']!);
     } finally {
       guard.dispose();
     }
@@ -211,9 +224,9 @@ export const runCommand: Command = {
       updateBaseline(report, runDir, values['update-baseline'], { planned, interrupted: interrupt.signal.aborted, harnessErrors: guard.failures.length, force: values.force! });
     }
     if (values.json) process.stdout.write(renderJson(report));
-    else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+    else if (values.quiet) process.stdout.write(renderQuiet(report, { color: colorFor(process.stdout) }) + '\n');
     else {
-      process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
+      process.stdout.write(renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! }));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
     if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
@@ -269,7 +282,7 @@ function select(all: Scenario[], wanted: string[]): Scenario[] {
   const chosen: Scenario[] = [];
   for (const w of wanted) {
     const matches = w.endsWith('*') ? all.filter((s) => s.id.startsWith(w.slice(0, -1))) : all.filter((s) => s.id === w);
-    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}" (see purple list)`);
+    if (matches.length === 0) throw new UsageError(`no scenario matches "${w}"${didYouMean(w, all.map((s) => s.id))} (see purple list)`);
     for (const m of matches) if (!chosen.includes(m)) chosen.push(m);
   }
   return chosen;

@@ -1,8 +1,18 @@
-// Coverage per ATT&CK analytic (what was validated) and per technique (what Navigator shows).
-// ATT&CK names come from the catalog (detectors/attack-data.json), never from here.
-import { loadCatalog, type AnalyticRef } from '../harness/attack/catalog.js';
-import type { AnalyticSummary, RunReport, ScenarioResult } from '../harness/run/results.js';
-import { groupScenarios, outcomeOf, runTargets, targetOf, type ExpectationGroup, type ScenarioGroup } from './model.js';
+// Coverage per ATT&CK analytic (what was validated) and per technique (what Navigator shows), claimed
+// only from what ran: an analytic or technique whose emulations did not run is "not tested", however
+// quiet it stayed on other scenarios. ATT&CK names come from the catalog (detectors/attack-data.json).
+import { loadCatalog, type AnalyticRef } from '../../attack/catalog.js';
+import type { AnalyticSummary, RunReport, ScenarioResult } from '../results.js';
+import { groupScenarios, outcomeOf, runTargets, targetOf, type ExpectationGroup, type ScenarioGroup } from './groups.js';
+
+/** An emulation of this analytic ran (an attempt counts: an errored emulation is a failure, not "not tested"). */
+export function analyticTested(scenarios: ScenarioResult[], analytic: string): boolean {
+  return scenarios.some((s) => s.kind === 'emulation' && s.analytic === analytic);
+}
+
+export function techniqueTested(scenarios: ScenarioResult[], technique: string): boolean {
+  return scenarios.some((s) => s.kind === 'emulation' && s.technique === technique);
+}
 
 /** TP/FN/FP/TN per analytic over every judged verdict (each repetition counts once). */
 export function summarizeAnalytics(scenarios: ScenarioResult[]): AnalyticSummary[] {
@@ -27,6 +37,7 @@ export function summarizeAnalytics(scenarios: ScenarioResult[]): AnalyticSummary
           incomplete: 0,
           precision: null,
           recall: null,
+          tested: analyticTested(scenarios, v.analytic),
         };
         rows.set(v.analytic, row);
       }
@@ -84,6 +95,8 @@ export function attackVersion(): string {
 
 export interface AnalyticCoverage {
   summary: AnalyticSummary;
+  /** An emulation of the analytic ran (see analyticTested). */
+  tested: boolean;
   ref: AnalyticRef | undefined;
   detectionStrategy: { id: string; name: string };
   technique: TechniqueInfo;
@@ -100,6 +113,7 @@ export function analyticCoverage(report: RunReport, groups: ScenarioGroup[] = gr
     const tech = techniqueInfo(summary.technique);
     return {
       summary,
+      tested: analyticTested(report.scenarios, summary.analytic),
       ref,
       detectionStrategy: ref
         ? { id: ref.detectionStrategy.id, name: ref.detectionStrategy.name }
@@ -110,7 +124,8 @@ export function analyticCoverage(report: RunReport, groups: ScenarioGroup[] = gr
   });
 }
 
-export type CoverageStatus = 'all-met' | 'some-met' | 'failed';
+/** `not-tested`: no emulation of the technique ran; its quiet verdicts on other scenarios claim nothing. */
+export type CoverageStatus = 'all-met' | 'some-met' | 'failed' | 'not-tested';
 
 export interface TechniqueCoverage {
   technique: TechniqueInfo;
@@ -122,7 +137,7 @@ export interface TechniqueCoverage {
   status: CoverageStatus;
 }
 
-/** Only techniques with at least one expectation run appear ("not run" = absent). */
+/** Techniques with at least one expectation judged; those whose emulations did not run are `not-tested`. */
 export function techniqueCoverage(report: RunReport, groups: ScenarioGroup[] = groupScenarios(report)): TechniqueCoverage[] {
   const byTechnique = new Map<string, ExpectationGroup[]>();
   for (const e of groups.flatMap((g) => g.expectations)) {
@@ -145,7 +160,7 @@ export function techniqueCoverage(report: RunReport, groups: ScenarioGroup[] = g
         expectations,
         verdicts: outcomes.length,
         met,
-        status: met === outcomes.length ? 'all-met' : met > 0 ? 'some-met' : 'failed',
+        status: !techniqueTested(report.scenarios, id) ? 'not-tested' : met === outcomes.length ? 'all-met' : met > 0 ? 'some-met' : 'failed',
       };
     });
 }
@@ -174,4 +189,40 @@ export function hostCoverage(report: RunReport): HostCoverage[] {
       analytics: summarizeAnalytics(runs),
     };
   });
+}
+
+/** What the run did not test: the catalog's analytics with no emulation in the run, and the platforms and targets covered. */
+export interface Scope {
+  /** Catalog analytics (detectors/attack-data.json) no emulation of this run exercised, with their techniques. */
+  untestedAnalytics: { id: string; name: string; techniques: string[] }[];
+  /** Techniques judged only by quiet checks on other scenarios (their emulations did not run). */
+  untestedTechniques: string[];
+  testedAnalytics: string[];
+  testedTechniques: string[];
+  /** The catalog's platforms for the tested analytics, and the ones the run covered (always Linux). */
+  platforms: { covered: string[]; notCovered: string[] };
+  targets: string[];
+  emulations: number;
+  benignTwins: number;
+}
+
+export function scopeOf(report: RunReport): Scope {
+  const catalog = loadCatalog();
+  const testedAnalytics = [...new Set(report.scenarios.filter((s) => s.kind === 'emulation').map((s) => s.analytic))];
+  const testedTechniques = [...new Set(report.scenarios.filter((s) => s.kind === 'emulation').map((s) => s.technique))];
+  const judgedTechniques = new Set(report.scenarios.flatMap((s) => s.verdicts.map((v) => v.technique)));
+  const platforms = new Set<string>();
+  for (const id of testedAnalytics) for (const p of catalog.get(id)?.platforms ?? []) platforms.add(p);
+  return {
+    untestedAnalytics: [...catalog.values()]
+      .filter((a) => !testedAnalytics.includes(a.id))
+      .map((a) => ({ id: a.id, name: a.name, techniques: a.techniques.map((t) => t.id) })),
+    untestedTechniques: [...judgedTechniques].filter((t) => !testedTechniques.includes(t)).sort(),
+    testedAnalytics,
+    testedTechniques,
+    platforms: { covered: ['Linux'], notCovered: [...platforms].filter((p) => p !== 'Linux').sort() },
+    targets: runTargets(report),
+    emulations: new Set(report.scenarios.filter((s) => s.kind === 'emulation').map((s) => s.id)).size,
+    benignTwins: new Set(report.scenarios.filter((s) => s.kind === 'benign').map((s) => s.id)).size,
+  };
 }

@@ -1,6 +1,6 @@
 // Comparing a run with an earlier one: which expectations regressed, which scenarios came and went.
-import type { Regression, RunReport, Verdict } from '../harness/run/results.js';
-import { groupScenarios, type ExpectationGroup } from './model.js';
+import type { Regression, RunReport, Verdict } from '../results.js';
+import { groupScenarios, type ExpectationGroup } from './groups.js';
 
 /**
  * Per scenario+analytic (repetitions folded together):

@@ -281,16 +281,21 @@ export interface ListedImage {
   status: 'current' | 'latest' | 'stale';
 }
 
-/** Every purple-built image tag on the engine, current or stale. */
+/**
+ * Every tag of purple's own images on the engine (purple/base, purple/victim, purple/sink), current or
+ * stale. Other images carrying purple's labels are not purple's: an image built FROM purple/base
+ * inherits them.
+ */
 export async function listImages(imagesDir: string = defaultImagesDir): Promise<ListedImage[]> {
   await requireDocker();
   const hashes = recipeHashes(imagesDir);
   const found = await docker().listImages({ filters: { label: [LABEL_IMAGE] } });
   const rows: ListedImage[] = [];
   for (const image of found) {
-    for (const repoTag of image.RepoTags?.length ? image.RepoTags : ['<none>:<none>']) {
+    for (const repoTag of image.RepoTags ?? []) {
       const [repo = '', tag = ''] = splitRepoTag(repoTag);
       const name = repo.startsWith(IMAGE_REPO_PREFIX) ? repo.slice(IMAGE_REPO_PREFIX.length) : repo;
+      if (!repo.startsWith(IMAGE_REPO_PREFIX) || !(IMAGE_NAMES as readonly string[]).includes(name)) continue;
       const status =
         tag === 'latest' ? 'latest' : (IMAGE_NAMES as readonly string[]).includes(name) && hashes[name as ImageName] === tag ? 'current' : 'stale';
       rows.push({ name, tag, id: image.Id.replace(/^sha256:/, '').slice(0, 12), created: new Date(image.Created * 1000), sizeBytes: image.Size, status });
@@ -309,24 +314,22 @@ function splitRepoTag(repoTag: string): [string, string] {
 }
 
 /**
- * Removes purple images left by older recipes (every tag stale, no container using them).
- * Returns the tags removed. Images without purple's label are never touched.
+ * Removes the tags purple's older recipes left (purple/<name>:<old hash>) that no container uses;
+ * the image goes with its last tag. Returns the tags removed. No other image or tag is touched.
  */
 export async function pruneStaleImages(imagesDir: string = defaultImagesDir): Promise<string[]> {
   const rows = await listImages(imagesDir);
-  const keep = new Set(rows.filter((r) => r.status !== 'stale').map((r) => r.id));
   const removed: string[] = [];
   for (const row of rows) {
     if (row.status !== 'stale') continue;
-    // A stale tag is only untagged when the image also carries a current one; an untagged image goes if unused.
-    const untagged = row.tag === '<none>';
-    if (untagged && keep.has(row.id)) continue;
-    const ref = untagged ? row.id : `${IMAGE_REPO_PREFIX}${row.name}:${row.tag}`;
+    const ref = `${IMAGE_REPO_PREFIX}${row.name}:${row.tag}`;
     try {
+      // Removing a tag only untags the image while another tag (a current one) still names it.
       await docker().getImage(ref).remove();
       removed.push(ref);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 409) throw err; // 409: a container still uses it
+      // 409: a container still uses it; 404: gone since the listing (another prune)
+      if (![404, 409].includes((err as { statusCode?: number }).statusCode ?? 0)) throw err;
     }
   }
   return removed;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type Dockerode from 'dockerode';
 import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker, execInContainer } from '../../harness/host/docker.js';
 import { ensureImages, imageRef, listImages, LABEL_SSH_PUBKEY, pruneStaleImages } from '../../harness/host/images.js';
@@ -68,6 +69,27 @@ describe('host: images and containers', function () {
     expect(listed.some((i) => i.tag === stale)).to.equal(false);
     for (const name of ['base', 'victim', 'sink'] as const) {
       expect((await docker().getImage(imageRef(name)).inspect()).Id).to.match(/^sha256:/);
+    }
+  });
+
+  it('prune removes only its own tags: an image built FROM purple/base inherits its labels but is left alone', async () => {
+    // Another tool's images on the same engine: one tagged, one untagged (dangling), both FROM purple/base.
+    const foreign = `purple-test-foreign-${randomBytes(4).toString('hex')}:1`;
+    const dockerfile = (marker: string) => `FROM ${imageRef('base')}\nLABEL org.example.marker=${marker}\n`;
+    await execa('docker', ['build', '-q', '-t', foreign, '-'], { input: dockerfile('tagged') });
+    const dangling = (await execa('docker', ['build', '-q', '-'], { input: dockerfile(randomBytes(4).toString('hex')) })).stdout.trim();
+    try {
+      const stale = `stale${randomBytes(4).toString('hex')}`;
+      await docker().getImage(imageRef('base')).tag({ repo: 'purple/base', tag: stale });
+      const listed = await listImages();
+      expect(listed.every((i) => ['base', 'victim', 'sink'].includes(i.name) && i.tag !== '<none>'), JSON.stringify(listed)).to.equal(true);
+      const removed = await pruneStaleImages();
+      expect(removed).to.include(`purple/base:${stale}`);
+      expect(removed.every((ref) => /^purple\/(base|victim|sink):/.test(ref)), removed.join(' ')).to.equal(true);
+      expect((await docker().getImage(foreign).inspect()).Config.Labels['org.example.marker']).to.equal('tagged');
+      expect((await docker().getImage(dangling).inspect()).Id).to.equal(dangling);
+    } finally {
+      await execa('docker', ['rmi', foreign, dangling], { reject: false });
     }
   });
 

@@ -11,14 +11,26 @@ export interface TempStep {
   user?: string;
 }
 
-/** Writes one scenario with a unique id into a fresh folder; returns the folder and the id. */
-export function tempScenario(prefix: string, steps: TempStep[], timeout = '60s'): { dir: string; id: string } {
+/**
+ * Writes one scenario with a unique id into a fresh folder (or `options.dir`); returns the folder and the id.
+ * An emulation expecting an AN1214 alert, or with `options.benignTwinOf` a benign twin of that (shipped or
+ * written) emulation expecting none; `options.cleanup` are its cleanup steps.
+ */
+export function tempScenario(
+  prefix: string,
+  steps: TempStep[],
+  timeout = '60s',
+  options: { cleanup?: TempStep[]; benignTwinOf?: string; dir?: string } = {},
+): { dir: string; id: string } {
   const id = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  const dir = tempDir('rel-scenarios');
+  const dir = options.dir ?? tempDir('rel-scenarios');
   mkdirSync(path.join(dir, id));
-  const stepYaml = steps
-    .map((s) => `  - name: ${JSON.stringify(s.name)}\n    container: victim\n    user: ${s.user ?? 'root'}\n    run: ${JSON.stringify(s.run)}\n    timeout: ${s.timeout}`)
-    .join('\n');
+  const yamlOf = (list: TempStep[]) =>
+    list
+      .map((s) => `  - name: ${JSON.stringify(s.name)}\n    container: victim\n    user: ${s.user ?? 'root'}\n    run: ${JSON.stringify(s.run)}\n    timeout: ${s.timeout}`)
+      .join('\n');
+  const stepYaml = yamlOf(steps);
+  const cleanupYaml = options.cleanup?.length ? `cleanup:\n${yamlOf(options.cleanup)}\n` : '';
   writeFileSync(
     path.join(dir, id, 'scenario.yaml'),
     `id: ${id}
@@ -26,15 +38,15 @@ name: "Reliability: ${prefix}"
 description: A throw-away scenario written by a reliability test.
 analytic: AN1214
 technique: T1560.003
-kind: emulation
+${options.benignTwinOf ? `kind: benign\ntwin_of: ${options.benignTwinOf}` : 'kind: emulation'}
 platforms: [container]
 requires: []
 containers: [victim]
 steps:
 ${stepYaml}
-timeout: ${timeout}
+${cleanupYaml}timeout: ${timeout}
 expect:
-  AN1214: alert
+  AN1214: ${options.benignTwinOf ? 'no-alert' : 'alert'}
 `,
   );
   return { dir, id };

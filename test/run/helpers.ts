@@ -76,3 +76,17 @@ export function runIdOf(pid: number): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * What a run left on this host, scoped to its own run id (neighbours' runs are not ours to judge):
+ * containers, networks, audit rules, its live-run file and its work dirs under /tmp. All empty when clean.
+ */
+export async function leftBehind(runId: string): Promise<{ containers: string; networks: string; rules: string; liveRun: boolean; tempDirs: string[] }> {
+  return {
+    ...(await leftovers(runId)),
+    liveRun: existsSync(path.join(LIVE_RUNS_DIR, `${runId}.json`)),
+    tempDirs: readdirSync(os.tmpdir()).filter((d) => d.startsWith(`purple-${runId}`)),
+  };
+}
+
+export const CLEAN = { containers: '', networks: '', rules: '', liveRun: false, tempDirs: [] as string[] };

@@ -140,9 +140,12 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
   });
 
   it('refuses a user that does not exist on the host, naming it and the fix', async function () {
-    const r = await purple(['run', 'an1214-python-xor-archive', ...ssh()]);
+    // This machine may well have an `alice`: map the scenario's user to a name no account has.
+    const absent = `purple-absent-${process.pid}`;
+    expect((await execa('getent', ['passwd', absent], { reject: false })).exitCode, `${absent} exists`).to.not.equal(0);
+    const r = await purple(['run', 'an1214-python-xor-archive', ...ssh(), '--user-map', `alice=${absent}`]);
     expect(r.exitCode, String(r.all)).to.equal(3);
-    expect(String(r.all)).to.include(`user alice does not exist on ${sshd.target}`);
+    expect(String(r.all)).to.include(`user ${absent} (mapped from alice) does not exist on ${sshd.target}`);
     expect(String(r.all)).to.include('--user-map alice=USER');
   });
 

@@ -14,7 +14,7 @@ import { INTERPRETER_RE, baseName, createdFiles, executedPaths, isSuccessfulExec
 import { BoundedMap } from './lib/bounded.js';
 import { scriptPath } from './lib/scripts.js';
 import { transferTarget } from './lib/transfer-args.js';
-import { usePasswdFile } from './lib/users.js';
+import { usePasswdText } from './lib/users.js';
 
 export interface ReplayInput {
   auditLog: string;
@@ -127,8 +127,9 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const savedArtifacts = input.artifacts ? loadArtifacts(input.artifacts) : [];
   if (input.root) {
     await readable(input.root, 'root directory');
-    const passwd = path.join(input.root, 'etc/passwd');
-    if (existsSync(passwd)) usePasswdFile(passwd);
+    // Read like any file of the root (no symlink followed, bounded): only a small plain-text passwd is used.
+    const passwd = await readFileUnderRoot(input.root, '/etc/passwd').catch(() => null);
+    if (passwd && !passwd.unread && passwd.text !== undefined) usePasswdText(path.join(input.root, 'etc/passwd'), passwd.text);
   }
   const engineOptions: Parameters<typeof createEngine>[0] = { shared: input.shared, overrides: input.overrides ?? {} };
   if (input.only) engineOptions.only = input.only;

@@ -14,21 +14,33 @@ export function usePasswdFile(file: string): void {
   defaultPasswdFile = file;
 }
 
+/** Resolve names against passwd text already read (safely, from a replay root); `label` names it. */
+export function usePasswdText(label: string, text: string): void {
+  defaultPasswdFile = label;
+  passwdCache = { file: label, byName: parsePasswd(text) };
+}
+
 let passwdCache: { file: string; byName: Map<string, number> } | undefined;
+
+function parsePasswd(text: string): Map<string, number> {
+  const byName = new Map<string, number>([['root', 0]]);
+  for (const line of text.split('\n')) {
+    const [name, , uid] = line.split(':');
+    if (name && uid && /^\d+$/.test(uid)) byName.set(name, Number(uid));
+  }
+  return byName;
+}
 
 function passwd(file: string): Map<string, number> {
   if (passwdCache?.file === file) return passwdCache.byName;
-  const byName = new Map<string, number>([['root', 0]]);
+  let text = '';
   try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const [name, , uid] = line.split(':');
-      if (name && uid && /^\d+$/.test(uid)) byName.set(name, Number(uid));
-    }
+    text = readFileSync(file, 'utf8');
   } catch {
     // No passwd file (a bare replay root): only numeric uids and root resolve.
   }
-  passwdCache = { file, byName };
-  return byName;
+  passwdCache = { file, byName: parsePasswd(text) };
+  return passwdCache.byName;
 }
 
 export function resolveUsers(entries: readonly (string | number)[], passwdFile = defaultPasswdFile): UserSet {

@@ -207,14 +207,12 @@ export async function readBounded(
   const plan = samplePlan(size, limits);
   const acc = new ContentAccumulator();
   const buf = Buffer.allocUnsafe(limits.blockBytes);
+  // A read that never returns (a hung file system) is abandoned at the deadline rather than awaited.
+  const aborted = new Promise<null>((resolve) => deadline.addEventListener('abort', () => resolve(null), { once: true }));
   const cut = (why: string) => unreadArtifact(shown, `cut: ${why} after ${acc.bytes} of ${size} bytes`, { ...meta, size });
   for (const [offset, length] of plan) {
     if (deadline.aborted) return cut(signal?.aborted ? 'the scenario deadline passed' : `the ${limits.timeoutMs} ms read limit passed`);
-    // A read that never returns (a hung file system) is abandoned at the deadline rather than awaited.
-    const read = await Promise.race([
-      handle.read(buf, 0, length, offset).then((r) => r.bytesRead),
-      new Promise<null>((resolve) => deadline.addEventListener('abort', () => resolve(null), { once: true })),
-    ]);
+    const read = await Promise.race([handle.read(buf, 0, length, offset).then((r) => r.bytesRead), aborted]);
     if (read === null) return cut(signal?.aborted ? 'the scenario deadline passed' : `the ${limits.timeoutMs} ms read limit passed`);
     acc.add(buf.subarray(0, read));
     if (read < length) break; // shrank since fstat

@@ -26,7 +26,13 @@ export interface RunGuard {
 /** Catches what nothing else did until disposed; `onFailure` is called once per failure. */
 export function guardRun(onFailure: (failure: HarnessFailure) => void): RunGuard {
   const failures: HarnessFailure[] = [];
+  // Another listener may rethrow a rejection as an exception (test runners do): count it once.
+  const seen = new WeakSet<object>();
   const record = (err: unknown) => {
+    if (typeof err === 'object' && err !== null) {
+      if (seen.has(err)) return;
+      seen.add(err);
+    }
     const failure = { message: describe(err), scenario: scenarioOfWork.getStore() ?? null };
     failures.push(failure);
     try {

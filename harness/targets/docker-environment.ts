@@ -1,5 +1,6 @@
 // The containers of one scenario: an internal Docker network (no route out) and one container per
 // role, labelled with the run id so `purple cleanup` can always find what a killed run left.
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
@@ -75,8 +76,11 @@ export class DockerEnvironment implements ScenarioTarget {
     return this.engineHost.uri;
   }
 
+  /** Names the network and containers: at most 60 characters, and distinct for distinct slugs (a long id's `-r2` must survive). */
   get prefix(): string {
-    return `purple-${this.runId}-${this.scenarioId}`.slice(0, 60);
+    const full = `purple-${this.runId}-${this.scenarioId}`;
+    if (full.length <= 60) return full;
+    return `${full.slice(0, 51)}-${createHash('sha256').update(full).digest('hex').slice(0, 8)}`;
   }
 
   private labels(role?: Role): Record<string, string> {

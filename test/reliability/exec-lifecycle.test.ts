@@ -95,6 +95,16 @@ describe('exec lifecycle (real Docker)', function () {
   });
 });
 
+describe('container and network names', function () {
+  it('stay distinct for repetitions of a long scenario id, within 60 characters', function () {
+    // The soak found it: cut at 60 characters, "...-cron-backup-trusted-r1" and "-r2" got the same names.
+    const names = ['r1', 'r2'].map((r) => new DockerEnvironment(docker(), '20261201-233558-f28f', `an1170-benign-cron-backup-trusted-${r}`).prefix);
+    expect(names[0]).to.not.equal(names[1]);
+    for (const name of names) expect(name.length).to.be.at.most(60);
+    expect(new DockerEnvironment(docker(), '20261201-233558-f28f', 'an1214-perl-xor-archive').prefix).to.equal('purple-20261201-233558-f28f-an1214-perl-xor-archive');
+  });
+});
+
 describe('runs whose execs end badly still end with reports and a clean host (real Docker + auditd)', function () {
   this.timeout(240_000);
 

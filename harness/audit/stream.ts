@@ -50,6 +50,12 @@ export class AuditStream {
   push(line: string): AuditEvent[] {
     const stats = this.stats;
     const lineNo = ++stats.lines;
+    if (line === OVERLONG_LINE || line.length > MAX_LINE_BYTES) {
+      stats.malformed++;
+      if (stats.malformedLines.length < MAX_MALFORMED_LINES) stats.malformedLines.push(lineNo);
+      this.onMalformed?.(lineNo, '', `line longer than ${MAX_LINE_BYTES} bytes (skipped)`);
+      return NO_EVENTS;
+    }
     let end = line.length;
     while (end > 0 && (line.charCodeAt(end - 1) === 10 || line.charCodeAt(end - 1) === 13)) end--;
     if (end !== line.length) line = line.slice(0, end);
@@ -95,46 +101,92 @@ function isBlank(line: string): boolean {
 }
 
 /**
+ * Longest audit line accepted. The kernel caps a record at 8970 bytes (MAX_AUDIT_MESSAGE_LENGTH) and ENRICHED
+ * adds a little; anything much longer is not auditd's, and holding it whole would let one hostile file (a log
+ * with no newline) take all the memory. Such a line is dropped as it streams and counted as malformed.
+ */
+export const MAX_LINE_BYTES = 256 * 1024;
+/** What LineSplitter yields in place of a line longer than its limit (no real line holds a NUL). */
+export const OVERLONG_LINE = '\u0000overlong line\u0000';
+
+/**
  * Splits a chunked byte or text stream into lines (UTF-8, `\n` separated; a final unterminated line counts).
  * Each line is decoded on its own, so a retained value never pins a whole multi-megabyte chunk in memory
- * (slices of one big decoded string would).
+ * (slices of one big decoded string would). A line longer than `maxLineBytes` is never held: it comes out as
+ * OVERLONG_LINE.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private partialText = '';
+  /** The line being read has passed the limit: its bytes are being skipped. */
+  private overlong = false;
+
+  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
 
   /** Complete lines in this chunk, without their newline. */
   write(chunk: Buffer | string): string[] {
-    if (typeof chunk === 'string') {
-      const lines = (this.partialText + chunk).split('\n');
-      this.partialText = lines.pop()!;
-      return lines;
-    }
+    if (typeof chunk === 'string') return this.writeText(chunk);
     const lines: string[] = [];
     let start = 0;
     let nl = chunk.indexOf(10);
-    if (nl >= 0 && this.pending.length > 0) {
-      this.pending.push(chunk.subarray(0, nl));
-      lines.push(Buffer.concat(this.pending).toString('utf8'));
-      this.pending = [];
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
     while (nl >= 0) {
-      lines.push(chunk.toString('utf8', start, nl));
+      if (this.overlong || this.pendingBytes + (nl - start) > this.maxLineBytes) lines.push(OVERLONG_LINE);
+      else if (this.pending.length > 0) {
+        this.pending.push(chunk.subarray(start, nl));
+        lines.push(Buffer.concat(this.pending).toString('utf8'));
+      } else lines.push(chunk.toString('utf8', start, nl));
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.overlong = false;
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
-    // Keep a copy: the caller may reuse its buffer.
-    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
+    if (start < chunk.length && !this.overlong) {
+      const rest = chunk.length - start;
+      if (this.pendingBytes + rest > this.maxLineBytes) this.skipLine();
+      else {
+        // Keep a copy: the caller may reuse its buffer.
+        this.pending.push(Buffer.from(chunk.subarray(start)));
+        this.pendingBytes += rest;
+      }
+    }
     return lines;
   }
 
   end(): string[] {
+    const overlong = this.overlong;
     const rest = this.partialText + (this.pending.length > 0 ? Buffer.concat(this.pending).toString('utf8') : '');
     this.pending = [];
+    this.pendingBytes = 0;
     this.partialText = '';
+    this.overlong = false;
+    if (overlong) return [OVERLONG_LINE];
     return rest.length > 0 ? [rest] : [];
+  }
+
+  private writeText(chunk: string): string[] {
+    const lines = chunk.split('\n');
+    const last = lines.pop()!;
+    const out: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      const whole = i === 0 ? this.partialText + line : line;
+      out.push(this.overlong && i === 0 ? OVERLONG_LINE : whole.length > this.maxLineBytes ? OVERLONG_LINE : whole);
+      if (i === 0) this.overlong = false;
+    }
+    if (lines.length > 0) this.partialText = '';
+    if (!this.overlong) {
+      this.partialText += last;
+      if (this.partialText.length > this.maxLineBytes) this.skipLine();
+    }
+    return out;
+  }
+
+  private skipLine(): void {
+    this.overlong = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.partialText = '';
   }
 }
 

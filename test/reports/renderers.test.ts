@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { analytic } from '../../harness/attack/catalog.js';
 import type { RunReport } from '../../harness/run/results.js';
+import { isIP } from 'node:net';
 import { stableGuid } from '../../reports/attire.js';
 import {
   compareWithBaseline,
@@ -422,7 +423,10 @@ describe('reports: ATTiRe', () => {
     expect(ed['execution-id']).to.equal('20260302-100000-ab12');
     expect(ed['execution-command']).to.equal('purple run --all --repeat 3');
     expect(ed['execution-category']).to.have.all.keys('name', 'abbreviation');
-    expect(ed.target).to.have.all.keys('host', 'ip', 'path', 'user');
+    // Issue 17: target.ip is a valid address or omitted (never ''), host is a host name, not a URI.
+    expect(ed.target).to.include.all.keys('host', 'path', 'user');
+    if ('ip' in ed.target) expect(isIP(ed.target.ip)).to.not.equal(0);
+    expect(ed.target.host).to.not.include('://');
     expect(ed['time-generated']).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(log.procedures).to.have.length(10);
     log.procedures.forEach((p: Record<string, any>, i: number) => {

@@ -8,7 +8,7 @@ set -euo pipefail
 
 usage() {
   echo "usage: sudo bash containers/provision.sh [--test-tools]"
-  echo "  --test-tools  also install what the test suite needs (chromium, openssh-server/client; the system sshd is not started)"
+  echo "  --test-tools  also install what the test suite needs (chromium, openssh-server/client, xmllint from libxml2-utils; the system sshd is not started)"
 }
 
 test_tools=0
@@ -44,7 +44,8 @@ is_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install
 # debian-archive-keyring + gpgv: debootstrap verifies the Debian release (also needed on Ubuntu).
 packages=(docker.io auditd conntrack debootstrap debian-archive-keyring gpgv procps openssh-client tar)
 if [ "$test_tools" -eq 1 ]; then
-  packages+=(chromium openssh-server)
+  # libxml2-utils: xmllint validates junit.xml against the JUnit schemas in a test.
+  packages+=(chromium openssh-server libxml2-utils)
 fi
 
 missing=()
@@ -162,6 +163,7 @@ ensure_sysctl net.bridge.bridge-nf-call-iptables 1 br_netfilter
 if [ "$test_tools" -eq 1 ]; then
   if [ -x /usr/bin/chromium ]; then step "chromium" "/usr/bin/chromium present"; else problem "chromium" "/usr/bin/chromium missing"; fi
   if [ -x /usr/sbin/sshd ]; then step "sshd binary" "/usr/sbin/sshd present (system sshd not started)"; else problem "sshd binary" "/usr/sbin/sshd missing"; fi
+  if [ -x /usr/bin/xmllint ]; then step "xmllint" "/usr/bin/xmllint present"; else problem "xmllint" "/usr/bin/xmllint missing"; fi
 fi
 
 if [ "$problems" -gt 0 ]; then

@@ -1,9 +1,9 @@
 // attire.json: the run's executions in the ATTiRe log format v1.1 (SecurityRiskAdvisors/ATTiRe, the
 // format VECTR imports): one procedure per scenario run, one step per StepOutcome.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { RunReport, ScenarioResult, StepOutcome } from '../harness/run/results.js';
 import { groupScenarios, scenarioLabeller, tallyLabel, verdictLabel } from '../harness/run/judge/index.js';
-import { visible } from './sanitize.js';
 
 export interface AttireOutput {
   content: string;
@@ -31,6 +31,10 @@ export interface AttireProcedure {
   steps: AttireStep[];
   /** Not part of ATTiRe 1.1 (additional properties are allowed): what the detection side concluded. */
   'x-purple-verdicts': { analytic: string; expectation: string; verdict: string; reason: string }[];
+  /** The user(s) the procedure's steps ran as (ATTiRe's own `target.user` is one per log). */
+  'x-purple-user': string;
+  /** Benign twins are procedures that must NOT be detected. */
+  'x-purple-kind': 'emulation' | 'benign';
 }
 
 export interface AttireLog {
@@ -40,7 +44,8 @@ export interface AttireLog {
     'execution-id': string;
     'execution-source': string;
     'execution-category': { name: string; abbreviation: string };
-    target: { host: string; ip: string; path: string; user: string };
+    /** `ip` only when the target was named by a valid address: never a guess, never empty. */
+    target: { host: string; ip?: string; path: string; user: string };
     'time-generated': string;
   };
   procedures: AttireProcedure[];
@@ -61,8 +66,7 @@ export function buildAttire(report: RunReport): AttireLog {
       'execution-id': report.run_id,
       'execution-source': 'purple',
       'execution-category': { name: 'purple detection validation', abbreviation: 'PRPL' },
-      // The run targets containers; the report does not record an address, so ip stays empty rather than guessed.
-      target: { host: report.environment.target, ip: '', path: '', user: users.join(',') },
+      target: attireTarget(report, users),
       // The log describes a finished run; its generation time is the run's end (keeps rendering pure).
       'time-generated': utc(report.finished),
     },
@@ -70,14 +74,30 @@ export function buildAttire(report: RunReport): AttireLog {
   };
 }
 
+/** The host name of the run's target (`ssh://u@build-2:22` → build-2, `docker://vm` → vm), the address only when it is one. */
+function attireTarget(report: RunReport, users: string[]): AttireLog['execution-data']['target'] {
+  const targets = [...new Set(report.scenarios.map((s) => s.target ?? report.environment.target))];
+  const one = targets.length === 1 ? targets[0]! : report.environment.target.includes(' ') ? '' : report.environment.target;
+  let host = report.environment.host;
+  try {
+    if (one) host = new URL(one).hostname.replace(/^\[|\]$/g, '') || host;
+  } catch {
+    // not a URI: keep the harness host's name
+  }
+  const target: AttireLog['execution-data']['target'] = { host, path: '', user: users.join(',') };
+  if (isIP(host)) target.ip = host;
+  return target;
+}
+
 function procedure(run: ScenarioResult, order: number, tally: string): AttireProcedure {
   const rep = run.repetition !== undefined ? ` (repetition ${run.repetition})` : '';
+  const verdict = run.verdicts.find((v) => v.analytic === run.analytic);
   const inputs = Object.entries(run.inputs).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   return {
-    'procedure-name': `${run.name}${rep}`,
+    'procedure-name': `${run.name}${run.kind === 'benign' ? ` (benign twin of ${run.twinOf ?? '?'})` : ''}${rep}`,
     'procedure-description':
-      `purple scenario ${run.id} (${run.kind}${run.twinOf ? `, benign twin of ${run.twinOf}` : ''}) validating ${run.analytic} / ${run.technique}. ` +
-      `Result: ${verdictLabel(run.verdict)}${tally ? `; across repetitions: ${tally}` : ''}.` +
+      `purple scenario ${run.id} (${run.kind === 'benign' ? `BENIGN TWIN of ${run.twinOf ?? '?'}: must not alert` : 'emulation: must alert'}) validating ${run.analytic} / ${run.technique}. ` +
+      `Result: ${verdictLabel(run.verdict)}${verdict ? ` (${verdict.expectation === 'alert' ? 'alert expected' : 'no alert expected'}: ${verdict.reason})` : ''}${tally ? `; across repetitions: ${tally}` : ''}.` +
       (inputs ? ` Inputs: ${inputs}.` : '') +
       (run.error ? ` Error: ${run.error}` : ''),
     // Stable per scenario, so VECTR tracks the same procedure across runs and repetitions.
@@ -86,6 +106,8 @@ function procedure(run: ScenarioResult, order: number, tally: string): AttirePro
     order,
     steps: run.steps.map((step, i) => attireStep(step, i + 1)),
     'x-purple-verdicts': run.verdicts.map((v) => ({ analytic: v.analytic, expectation: v.expectation, verdict: v.verdict, reason: v.reason })),
+    'x-purple-user': [...new Set(run.steps.map((s) => s.user))].join(','),
+    'x-purple-kind': run.kind,
   };
 }
 

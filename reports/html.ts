@@ -44,15 +44,22 @@ th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical
 th { background: #eef1f4; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre, code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
-td code { word-break: break-all; }
+td code { overflow-wrap: anywhere; }
+td.num, td.id, th { white-space: nowrap; }
+td, th { overflow-wrap: normal; word-break: normal; hyphens: none; }
+.summary-line { font-size: 16px; font-weight: 600; margin: 8px 0; }
+svg.chart { display: block; width: 100%; max-width: 720px; height: auto; margin: 6px 0 10px; }
+svg.chart text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: #1b1f24; }
+.changed { font-weight: 600; }
+.changed::after { content: " (changed)"; font-weight: 400; color: #57606a; }
 .output-label { margin: 8px 0 0; font-size: 12px; color: #57606a; }
-pre { background: #f3f4f6; border: 1px solid #d0d7de; padding: 6px 8px; white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
+pre { background: #f3f4f6; border: 1px solid #d0d7de; padding: 6px 8px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: 600; border: 1px solid; }
 .met { background: #dafbe1; color: #116329; border-color: #4ac26b; }
 .failed { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
 .incomplete { background: #fff8c5; color: #7d4e00; border-color: #d4a72c; }
 .error { background: #fbefff; color: #6e2a8c; border-color: #c297ff; }
-.status-all-met { background: #dafbe1; } .status-some-met { background: #fff8c5; } .status-failed { background: #ffebe9; }
+.status-all-met { background: #dafbe1; } .status-some-met { background: #fff8c5; } .status-failed { background: #ffebe9; } .status-not-tested { color: #57606a; font-style: italic; }
 .banner { padding: 10px 14px; border-radius: 6px; font-weight: 600; margin: 12px 0; border: 1px solid; }
 .muted { color: #57606a; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
@@ -62,8 +69,11 @@ ul.reasons { margin: 4px 0; padding-left: 20px; }
 .check-ok::before { content: "✔ "; color: #116329; } .check-no::before { content: "✘ "; color: #a40e26; }
 details > summary { cursor: pointer; font-weight: 600; }
 footer { margin: 32px 0 8px; font-size: 12px; color: #57606a; }
+@page { margin: 12mm; }
 @media print {
-  body { background: #fff; color: #000; font-size: 11pt; }
+  body { background: #fff; color: #000; font-size: 10pt; }
+  h1 { font-size: 16pt; } h2 { font-size: 13pt; margin: 12pt 0 4pt; }
+  #results, #scenarios, #config { break-before: page; }
   main { max-width: none; padding: 0; }
   section.card, article.scenario { border: none; padding: 0; margin: 0 0 12pt; }
   article.scenario { break-before: page; }
@@ -73,7 +83,8 @@ footer { margin: 32px 0 8px; font-size: 12px; color: #57606a; }
   pre { background: #fff; }
   a { color: #000; text-decoration: underline; }
   table { font-size: 9pt; }
-  th, td { padding: 2pt 4pt; overflow-wrap: anywhere; }
+  th, td { padding: 2pt 4pt; }
+  svg.chart { max-width: 100%; }
   details::details-content { content-visibility: visible; display: block; }
   details > summary { list-style: none; }
 }
@@ -86,7 +97,8 @@ export function renderHtml(report: RunReport): string {
   const body = [
     `<h1>purple run ${h(report.run_id)}</h1>`,
     `<p class="muted">Detection validation report, ${h(report.started)} to ${h(report.finished)} (${durationSeconds(report.started, report.finished).toFixed(1)} s)</p>`,
-    `<div class="banner ${code === 0 ? 'met' : 'failed'}" id="result">${code === 0 ? 'PASSED: every expectation met' : 'FAILED'}${code ? ` (exit ${code})` : ''}</div>`,
+    `<p class="summary-line" id="summary-line">${h(summaryLine(report))}</p>`,
+    `<div class="banner ${code === 0 ? 'met' : 'failed'}" id="result">${code === 0 ? 'PASSED: every expectation met' : 'FAILED'}${code ? ` (exit ${code}, --fail-on ${h(failOnOf(report))})` : ''}</div>`,
     code ? `<ul class="reasons">${exitReasons(report).map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : '',
     section('Summary', 'summary', `<dl class="kv">${kv([
       ['Run id', report.run_id],
@@ -100,9 +112,12 @@ export function renderHtml(report: RunReport): string {
       ['purple', env.purple],
       ['Target', env.target],
       ['Scenarios', `${groups.length} (${report.scenarios.length} runs)`],
+      ['ATT&CK data', `version ${attackVersion()}`],
     ])}</dl>`),
+    scopeSection(report),
     baselineSection(report),
     warningsSection(report),
+    section('At a glance', 'charts', detectionChart(report, groups) + latencyChart(groups)),
     coverageSections(report, groups),
     hostSection(report),
     section('Results', 'results', resultsTable(groups)),
@@ -203,30 +218,31 @@ function coverageSections(report: RunReport, groups: ScenarioGroup[]): string {
     const name = c.ref?.name ?? c.summary.name;
     return [
       `<strong>${c.ref?.url ? link(c.ref.url, c.summary.analytic) : h(c.summary.analytic)}</strong> ${h(name)}`,
-      `${h(c.detectionStrategy.id)} ${h(c.detectionStrategy.name)}`,
-      `${link(c.technique.url, c.technique.id)} ${h(c.technique.name)}`,
-      h(c.technique.tactics.join(', ')),
-      validated || '<span class="muted">nothing run</span>',
-      String(c.summary.truePositives),
-      String(c.summary.falseNegatives),
-      String(c.summary.falsePositives),
-      String(c.summary.trueNegatives),
-      String(c.summary.incomplete),
-      formatRatio(c.summary.precision),
-      formatRatio(c.summary.recall),
+      `${h(c.detectionStrategy.id)} ${h(c.detectionStrategy.name)}<br>${link(c.technique.url, c.technique.id)} ${h(c.technique.name)}<br><span class="muted">${h(c.technique.tactics.join(', '))}</span>`,
+      (c.tested ? '' : '<span class="status-not-tested">not tested: no emulation ran</span><br>') + (validated || '<span class="muted">nothing run</span>'),
+      [
+        `TP&nbsp;${c.summary.truePositives}`,
+        `FN&nbsp;${c.summary.falseNegatives}`,
+        `FP&nbsp;${c.summary.falsePositives}`,
+        `TN&nbsp;${c.summary.trueNegatives}`,
+        ...(c.summary.incomplete ? [`incomplete&nbsp;${c.summary.incomplete}`] : []),
+      ].join('<br>'),
+      c.tested ? `${formatRatio(c.summary.precision)}<br>${formatRatio(c.summary.recall)}` : '—',
     ];
   });
   const perTechnique = techniqueCoverage(report, groups).map((c) => [
     `${link(c.technique.url, c.technique.id)} ${h(c.technique.name)}`,
     h(c.technique.tactics.join(', ')),
     c.analytics.map((a) => `${h(a.id)} ${h(a.name)}<br><span class="muted">${h(a.detectionStrategy)}</span>`).join('<br>'),
-    `<span class="status-${c.status}">${h(STATUS_WORDS[c.status])}</span> (${c.met}/${c.verdicts} verdicts)`,
+    c.status === 'not-tested'
+      ? `<span class="status-not-tested">not tested</span> <span class="muted">(no emulation ran; quiet on ${c.verdicts} verdicts of other scenarios)</span>`
+      : `<span class="status-${c.status}">${h(STATUS_WORDS[c.status])}</span> (${c.met}/${c.verdicts} verdicts)`,
   ]);
   return (
     section('Coverage per ATT&CK analytic', 'coverage-analytic', table(
-      ['Analytic', 'Detection strategy', 'Technique', 'Tactics', 'Validated by', 'TP', 'FN', 'FP', 'TN', 'Incomplete', 'Precision', 'Recall'],
+      ['Analytic', 'Strategy, technique, tactics', 'Validated by', 'Verdicts', 'Precision, recall'],
       perAnalytic,
-      [5, 6, 7, 8, 9, 10, 11],
+      [3, 4],
     )) +
     '\n' +
     section('Coverage per technique', 'coverage-technique', table(['Technique', 'Tactics', 'Analytics', 'Result'], perTechnique))
@@ -243,7 +259,7 @@ function resultsTable(groups: ScenarioGroup[]): string {
         h(e.analytic),
         link(techniqueUrl(e.technique), e.technique),
         h(expectationLabel(e.expectation)),
-        badge(e.outcome, tallyLabel(e)),
+        badge(e.outcome, tallyLabel(e)) + (e.waiver ? ` <span class="muted">${h(waiverLabel(e.waiver))}</span>` : ''),
         h(latencyLabel(e.verdicts.map((v) => v.latencyMs))),
       ]),
     ),
@@ -355,14 +371,75 @@ ${chain}${flows}${artifacts}${facts}
 }
 
 function configSection(report: RunReport): string {
-  const thresholds = Object.entries(report.config.thresholds).flatMap(([analytic, values]) =>
-    Object.entries(values).map(([k, v]) => [h(analytic), h(k), `<code>${h(JSON.stringify(v))}</code>`]),
-  );
+  const rows = configRows(report).map((r) => [h(r.analytic), h(r.setting), `<span${r.changed ? ' class="changed"' : ''}>${h(r.value)}</span>`, `<span class="muted">${h(r.defaultValue)}</span>`]);
   return section(
     'Configuration in force',
     'config',
-    `<h4>Thresholds</h4>${table(['Analytic', 'Setting', 'Value'], thresholds)}` +
-      `<h4>Trusted CIDRs</h4>${report.config.trustedCidrs.length ? `<p>${report.config.trustedCidrs.map((c) => `<code>${h(c)}</code>`).join(', ')}</p>` : '<p class="muted">none</p>'}` +
-      `<h4>Standard users</h4>${report.config.standardUsers.length ? `<p>${report.config.standardUsers.map((u) => `<code>${h(u)}</code>`).join(', ')}</p>` : '<p class="muted">none</p>'}`,
+    `<p class="muted">Human units; values that differ from the detector's defaults are marked (changed). ATT&amp;CK data version ${h(attackVersion())}.</p>` +
+      `<h4>Thresholds</h4>${table(['Analytic', 'Setting', 'Value', 'Default'], rows)}` +
+      `<h4>Trusted CIDRs</h4>${report.config.trustedCidrs.length ? `<p class="changed">${report.config.trustedCidrs.map((c) => `<code>${h(c)}</code>`).join(', ')}</p>` : '<p class="muted">none (default)</p>'}` +
+      `<h4>Standard users</h4>${report.config.standardUsers.length ? `<p class="changed">${report.config.standardUsers.map((u) => `<code>${h(u)}</code>`).join(', ')}</p>` : '<p class="muted">none (default)</p>'}`,
   );
+}
+
+function scopeSection(report: RunReport): string {
+  const scope = scopeOf(report);
+  return section(
+    'Scope',
+    'scope',
+    `<dl class="kv">${kv([
+      ['Tested', `${scope.emulations} emulation(s) and ${scope.benignTwins} benign twin(s) of ${scope.testedAnalytics.join(', ') || 'no analytic'} (${scope.testedTechniques.join(', ') || 'no technique'})`],
+      ['Not tested', scope.untestedAnalytics.map((a) => `${a.id} ${a.name} (${a.techniques.join(', ')})`).join('; ') || 'nothing: every analytic of the catalog had an emulation'],
+      ['Why not', scope.untestedAnalytics.length ? 'no emulation of these analytics ran in this run: their quiet verdicts on other scenarios claim no coverage' : '—'],
+      ['Platforms', `${scope.platforms.covered.join(', ')}${scope.platforms.notCovered.length ? `; not covered: ${scope.platforms.notCovered.join(', ')}` : ''}`],
+      ['Targets', scope.targets.join(', ') || 'none'],
+    ])}</dl>`,
+  );
+}
+
+const BAR_COLORS = { met: '#2da44e', failed: '#cf222e', other: '#d4a72c', none: '#d0d7de' };
+
+/** Detection per technique: share of verdicts met (green) and not (red); grey for "not tested". */
+function detectionChart(report: RunReport, groups: ScenarioGroup[]): string {
+  const rows = techniqueCoverage(report, groups);
+  if (!rows.length) return '';
+  const rowHeight = 22;
+  const labelWidth = 230;
+  const barWidth = 380;
+  const height = rows.length * rowHeight + 24;
+  const bars = rows.map((c, i) => {
+    const y = 18 + i * rowHeight;
+    const label = `<text x="0" y="${y + 12}">${h(`${c.technique.id} ${c.technique.name}`.slice(0, 40))}</text>`;
+    if (c.status === 'not-tested') {
+      return `${label}<rect x="${labelWidth}" y="${y}" width="${barWidth}" height="14" fill="${BAR_COLORS.none}"/><text x="${labelWidth + barWidth + 6}" y="${y + 12}">not tested</text>`;
+    }
+    const met = c.verdicts ? (barWidth * c.met) / c.verdicts : 0;
+    return `${label}<rect x="${labelWidth}" y="${y}" width="${met.toFixed(1)}" height="14" fill="${BAR_COLORS.met}"/><rect x="${(labelWidth + met).toFixed(1)}" y="${y}" width="${(barWidth - met).toFixed(1)}" height="14" fill="${BAR_COLORS.failed}"/><text x="${labelWidth + barWidth + 6}" y="${y + 12}">${c.met}/${c.verdicts} met</text>`;
+  });
+  return `<h4>Detection per technique</h4><svg class="chart" role="img" aria-label="Detection per technique" viewBox="0 0 700 ${height}" xmlns="http://www.w3.org/2000/svg"><text x="${labelWidth}" y="10">share of verdicts that met their expectation</text>${bars.join('')}</svg>`;
+}
+
+/** Latency per emulation scenario (first alert of its own analytic), longest bar = slowest. */
+function latencyChart(groups: ScenarioGroup[]): string {
+  const rows = groups
+    .filter((g) => g.kind === 'emulation')
+    .map((g) => {
+      const own = g.expectations.find((e) => e.analytic === g.analytic);
+      const values = (own?.verdicts ?? []).map((v) => v.latencyMs).filter((v): v is number => v !== null);
+      return { label: g.label, ms: values.length ? Math.max(...values) : null };
+    });
+  if (!rows.length) return '';
+  const max = Math.max(1, ...rows.map((r) => r.ms ?? 0));
+  const rowHeight = 22;
+  const labelWidth = 230;
+  const barWidth = 380;
+  const height = rows.length * rowHeight + 24;
+  const bars = rows.map((r, i) => {
+    const y = 18 + i * rowHeight;
+    const label = `<text x="0" y="${y + 12}">${h(r.label.slice(0, 38))}</text>`;
+    if (r.ms === null) return `${label}<text x="${labelWidth}" y="${y + 12}" fill="${BAR_COLORS.failed}">no alert</text>`;
+    const w = Math.max(1, (barWidth * r.ms) / max);
+    return `${label}<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="14" fill="#0969da"/><text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 12}">${h(formatMs(r.ms))}</text>`;
+  });
+  return `<h4>Latency per scenario</h4><svg class="chart" role="img" aria-label="Latency per scenario" viewBox="0 0 700 ${height}" xmlns="http://www.w3.org/2000/svg"><text x="${labelWidth}" y="10">from the deciding action to the alert (slowest repetition)</text>${bars.join('')}</svg>`;
 }

@@ -30,15 +30,8 @@ export function renderMarkdown(report: RunReport): string {
   const groups = groupScenarios(report);
   const code = exitCodeFor(report);
   const out: string[] = [];
-  out.push(`# purple run ${md(report.run_id)}: ${code === 0 ? 'PASSED' : 'FAILED'}`, '');
+  out.push(`# purple run ${md(report.run_id)}: ${code === 0 ? 'PASSED' : 'FAILED'}`);
   out.push(`**${md(summaryLine(report))}**`, '');
-  if (code) {
-    out.push(`Fails (\`--fail-on ${failOnOf(report)}\`) because:`, '');
-    for (const r of exitReasons(report).slice(0, 20)) out.push(`- ${md(r)}`);
-    if (exitReasons(report).length > 20) out.push(`- … and ${exitReasons(report).length - 20} more`);
-    out.push('');
-  }
-
   if (report.baseline) {
     const { regressions, newScenarios = [], removedScenarios = [] } = report.baseline;
     if (regressions.length) {
@@ -49,6 +42,13 @@ export function renderMarkdown(report: RunReport): string {
     }
     if (newScenarios.length) out.push('>', `> New scenarios (not compared): ${newScenarios.map(md).join(', ')}`);
     if (removedScenarios.length) out.push('>', `> Scenarios no longer run: ${removedScenarios.map(md).join(', ')}`);
+    out.push('');
+  }
+
+  if (code) {
+    out.push(`Fails (\`--fail-on ${failOnOf(report)}\`) because:`, '');
+    for (const r of exitReasons(report).slice(0, 20)) out.push(`- ${md(r)}`);
+    if (exitReasons(report).length > 20) out.push(`- … and ${exitReasons(report).length - 20} more`);
     out.push('');
   }
 

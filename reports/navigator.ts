@@ -67,7 +67,6 @@ export function buildNavigatorLayer(report: RunReport): NavigatorLayer {
       ...c.expectations.map((e) => `${e.scenario} / ${e.analytic}: ${tallyLabel(e)}.`),
     ].join(' '));
     const metadata: NavigatorLayer['techniques'][number]['metadata'] = [
-      { name: 'result', value: tested ? `${LEGEND[c.status as Tested]} (${c.met}/${c.verdicts})` : 'not tested' },
       ...c.analytics.map((a) => ({ name: 'analytic', value: `${a.id}${a.name ? ` ${a.name}` : ''}` })),
       ...[...new Set(c.analytics.map((a) => a.detectionStrategy).filter(Boolean))].map((d) => ({ name: 'detection strategy', value: d })),
       { divider: true as const },

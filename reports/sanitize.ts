@@ -33,7 +33,7 @@ function codePoint(code: number): string {
   return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
-// GitHub autolinks bare URLs (http://, https://, www.) and e-mail addresses, and turns @name and @org/team
+// GitHub autolinks bare URLs (http://, https://, ftp://, www.; mailto: and xmpp:) and e-mail addresses, and turns @name and @org/team
 // into mentions that notify people. A zero-width space written as an HTML entity after the scheme's colon,
 // in "www." and after "@" breaks both without changing what a reader sees (the same trick Dependabot uses).
 const ZWSP = '&#8203;';
@@ -48,7 +48,7 @@ export function markdownText(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZWSP}//`)
+    .replace(/\b(https?|ftp|mailto|xmpp):/gi, `$1:${ZWSP}`)
     .replace(/\bwww\./gi, `www${ZWSP}.`)
-    .replace(/@/g, `@${ZWSP}`);
+    .replace(/@(?=[A-Za-z0-9_])/g, `@${ZWSP}`);
 }

@@ -87,7 +87,7 @@ describe('reports: report.html in headless Chromium', function () {
   it('shows the evidence chain, config, audit rules and regressions, with run text escaped', async () => {
     const xor = page.locator('#scenario-archive-xor-python');
     expect(await xor.locator('code', { hasText: HOSTILE_COMMAND }).first().isVisible()).to.equal(true);
-    expect(await xor.locator('.alert strong').first().innerText()).to.equal(HOSTILE_SUMMARY.replace('\u0007', '\ufffd'));
+    expect(await xor.locator('.alert strong').first().innerText()).to.equal(HOSTILE_SUMMARY.replace('\u0007', '\u2407'));
     expect(await xor.locator('.alert').innerText()).to.include('/usr/bin/python3.11').and.include('/tmp/out.bin').and.include('172.28.0.3:21');
     expect(await page.locator('#scenario-ftp-exfil-curl .check-no').innerText()).to.include('a flow to the FTP server');
     expect(await page.locator('#config + section').innerText()).to.include('EntropyThreshold').and.include('10.0.0.0/8').and.include('backup');

@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { analytic } from '../../harness/attack/catalog.js';
 import type { RunReport } from '../../harness/run/results.js';
+import { isIP } from 'node:net';
 import { stableGuid } from '../../reports/attire.js';
 import {
   compareWithBaseline,
@@ -162,7 +163,7 @@ describe('reports: exit code', () => {
 
 describe('reports: terminal', () => {
   it('shows a row per expectation, repeats folded, failure reasons, summaries and regressions', () => {
-    const text = renderTerminal(reportWithBaseline(), { color: false });
+    const text = renderTerminal(reportWithBaseline(), { color: false, wide: true, width: 200 });
     expect(text).not.to.match(/\x1b\[/);
     const rows = text.split('\n').filter((l) => l.startsWith('│') && !l.includes('Scenario'));
     expect(rows).to.have.length(8);
@@ -226,10 +227,13 @@ print(json.dumps(out))`;
   it('is well-formed and its counts match the cases', () => {
     const doc = parse(renderJUnit(reportWithBaseline()));
     const cases = doc.suites.flatMap((s) => s.cases);
-    expect(Number(doc.root.tests)).to.equal(cases.length).and.equal(8 + 2);
-    expect(Number(doc.root.failures)).to.equal(cases.filter((c) => c.child === 'failure').length).and.equal(4 + 2);
-    expect(Number(doc.root.errors)).to.equal(1);
-    expect(Number(doc.root.skipped)).to.equal(1);
+    // The strict Ant schema allows no attribute on <testsuites> (issue 17): the totals are the suites' sums.
+    expect(doc.root).to.deep.equal({});
+    const total = (attr: string) => doc.suites.reduce((sum, s) => sum + Number(s.attrs[attr]), 0);
+    expect(total('tests')).to.equal(cases.length).and.equal(8 + 2);
+    expect(total('failures')).to.equal(cases.filter((c) => c.child === 'failure').length).and.equal(4 + 2);
+    expect(total('errors')).to.equal(1);
+    expect(total('skipped')).to.equal(1);
     for (const suite of doc.suites) {
       expect(Number(suite.attrs.tests)).to.equal(suite.cases.length);
       expect(Number(suite.attrs.failures)).to.equal(suite.cases.filter((c) => c.child === 'failure').length);
@@ -244,7 +248,7 @@ print(json.dumps(out))`;
     const find = (name: string) => cases.find((c) => c.name.startsWith(name))!;
     expect(find('binary-padding-dd')).to.include({ classname: 'AN1529/T1027.001', name: 'binary-padding-dd: alert expected', child: 'failure', type: 'missed-detector' });
     expect(find('ftp-exfil-curl')).to.include({ type: 'missed-collection' });
-    expect(find('archive-tar-benign').message).to.equal('false alarm: python3 wrote high-entropy /tmp/backup.tgz <img src=x onerror="window.__pwned=2"> & "quoted" \ufffdbell');
+    expect(find('archive-tar-benign').message).to.equal('false alarm: python3 wrote high-entropy /tmp/backup.tgz <img src=x onerror="window.__pwned=2"> & "quoted" \u2407bell');
     expect(find('archive-broken')).to.include({ child: 'error' });
     expect(find('ftp-benign-mirror')).to.include({ child: 'skipped' });
     expect(find('ftp-benign-mirror').message).to.include('telemetry incomplete');
@@ -380,6 +384,8 @@ describe('reports: ATT&CK Navigator layer', () => {
     expect(ids).to.have.members(['T1560.003', 'T1027.001']);
     for (const t of layer.techniques) {
       expect(t.techniqueID).to.match(/^T\d{4}(\.\d{3})?$/);
+      // Issue 17: a technique with no emulation in the run (here T1027.001: only a benign twin ran) is not tested: no colour, no score.
+      if (t.techniqueID === 'T1027.001') continue;
       expect(t.color).to.match(/^#[0-9a-f]{6}$/i);
       expect(t.score).to.be.within(0, 100);
       for (const m of t.metadata) expect(Object.keys(m).sort()).to.satisfy((k: string[]) => k.join() === 'name,value' || k.join() === 'divider');
@@ -387,8 +393,9 @@ describe('reports: ATT&CK Navigator layer', () => {
     }
     const padding = layer.techniques.find((t: { techniqueID: string }) => t.techniqueID === 'T1027.001');
     expect(padding.tactic).to.equal(analytic('AN1529').techniques[0]!.tactics[0]);
-    expect(padding.color).to.equal('#8ec843');
-    expect(padding.score).to.equal(100);
+    expect(padding.color).to.equal(undefined);
+    expect(padding.score).to.equal(undefined);
+    expect(padding.comment).to.match(/^Not tested/);
     expect(padding.metadata).to.deep.include({ name: 'analytic', value: `AN1529 ${analytic('AN1529').name}` });
     expect(padding.metadata).to.deep.include({ name: 'detection strategy', value: `${analytic('AN1529').detectionStrategy.id} ${analytic('AN1529').detectionStrategy.name}` });
     expect(padding.metadata.some((m: { name?: string; value?: string }) => m.name === 'scenario' && m.value!.startsWith('binary-padding-benign'))).to.equal(true);
@@ -416,7 +423,10 @@ describe('reports: ATTiRe', () => {
     expect(ed['execution-id']).to.equal('20260302-100000-ab12');
     expect(ed['execution-command']).to.equal('purple run --all --repeat 3');
     expect(ed['execution-category']).to.have.all.keys('name', 'abbreviation');
-    expect(ed.target).to.have.all.keys('host', 'ip', 'path', 'user');
+    // Issue 17: target.ip is a valid address or omitted (never ''), host is a host name, not a URI.
+    expect(ed.target).to.include.all.keys('host', 'path', 'user');
+    if ('ip' in ed.target) expect(isIP(ed.target.ip)).to.not.equal(0);
+    expect(ed.target.host).to.not.include('://');
     expect(ed['time-generated']).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(log.procedures).to.have.length(10);
     log.procedures.forEach((p: Record<string, any>, i: number) => {

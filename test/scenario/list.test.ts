@@ -9,12 +9,15 @@ import { lineOf, TempScenarios } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../harness/cli/main.js', import.meta.url));
 const purple = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const purpleAt = (columns: number, ...args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, COLUMNS: String(columns), NO_COLOR: '1' } });
 
 describe('purple list', () => {
   const shipped = loadScenarios(DEFAULT_SCENARIOS_DIR).scenarios;
 
   it('prints every scenario with kind, twin, analytic, technique name and platforms', () => {
-    const r = purple('list');
+    // Wide enough for the full layout (issue 17: the list fits $COLUMNS, 80 by default, by dropping details).
+    const r = purpleAt(200, 'list');
     expect(r.status, r.stderr).to.equal(0);
     for (const s of shipped) {
       const row = r.stdout.split('\n').find((l) => l.includes(` ${s.id} `));
@@ -71,9 +74,49 @@ describe('purple list', () => {
     });
   });
 
-  it('an unknown option is a usage error', () => {
-    const r = purple('list', '--colour');
+  it('an unknown option is a usage error, with a suggestion instead of the whole help', () => {
+    const r = purple('list', '--analytc', 'AN1214');
     expect(r.status).to.equal(2);
-    expect(r.stderr).to.match(/Unknown option '--colour'[\s\S]*usage: purple list/);
+    expect(r.stderr).to.include('purple list: unknown option --analytc (did you mean --analytic?)');
+    expect(r.stderr).to.not.include('usage: purple list');
+  });
+
+  it('fits the width: no line longer than $COLUMNS, every scenario still listed', () => {
+    for (const columns of [80, 60]) {
+      const r = purpleAt(columns, 'list');
+      expect(r.status, r.stderr).to.equal(0);
+      for (const line of r.stdout.split('\n')) expect([...line].length, line).to.be.at.most(columns);
+      for (const s of shipped) expect(r.stdout).to.match(new RegExp(` ${s.id.slice(0, 20)}`));
+    }
+  });
+
+  it('filters by analytic, technique (with sub-techniques), tactic and kind; suggests on a typo', () => {
+    const ids = (...args: string[]) => {
+      const r = purpleAt(200, 'list', '--json', ...args);
+      expect(r.status, r.stderr).to.equal(0);
+      return (JSON.parse(r.stdout).scenarios as { id: string }[]).map((s) => s.id);
+    };
+    expect(ids('--analytic', 'AN1529')).to.deep.equal(shipped.filter((s) => s.analytic === 'AN1529').map((s) => s.id));
+    expect(ids('--technique', 'T1560')).to.deep.equal(shipped.filter((s) => s.technique.startsWith('T1560.')).map((s) => s.id));
+    const tactic = loadCatalog().get('AN1170')!.techniques[0]!.tactics[0]!;
+    expect(ids('--tactic', tactic)).to.deep.equal(shipped.filter((s) => s.analytic === 'AN1170').map((s) => s.id));
+    expect(ids('--kind', 'benign', '--analytic', 'an1214')).to.deep.equal(shipped.filter((s) => s.kind === 'benign' && s.analytic === 'AN1214').map((s) => s.id));
+    const bad = purple('list', '--analytic', 'AN1241');
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.include('--analytic AN1241: unknown (did you mean AN1214?)');
+  });
+
+  it('purple show ID prints description, inputs with defaults, steps, expectations and telemetry checks', () => {
+    const r = purpleAt(80, 'show', 'an1170-cron-scp-exfil');
+    expect(r.status, r.stderr).to.equal(0);
+    for (const line of r.stdout.split('\n')) expect([...line].length, line).to.be.at.most(80);
+    const text = r.stdout.replace(/\n\s+/g, ' ');
+    expect(text).to.include('size_mb = 20 (integer');
+    expect(text).to.include('cron job uploads it with scp');
+    expect(text).to.include('AN1170: alert expected');
+    expect(text).to.include('execve of scp as alice, tty none, under cron');
+    const typo = purple('show', 'an1170-cron-scp-exfl');
+    expect(typo.status).to.equal(2);
+    expect(typo.stderr).to.include('did you mean an1170-cron-scp-exfil?');
   });
 });

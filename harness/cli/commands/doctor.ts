@@ -4,6 +4,7 @@ import { EXIT, UsageError } from '../command.js';
 import { EnvironmentError } from '../command.js';
 import { formatCheck, hostReady, runDoctorChecks, type Check } from '../../host/doctor.js';
 import { parseSshTarget, PASSWORD_ENV, SshSession } from '../../targets/ssh/session.js';
+import { colorFor } from '../../../reports/tty.js';
 
 const usage = `usage: purple doctor [--json] [--target ssh://USER@HOST[:PORT] [--identity FILE] [--known-hosts FILE]]
 
@@ -57,12 +58,17 @@ export const doctorCommand: Command = {
       } finally {
         await session.close();
       }
-    } else checks = await runDoctorChecks();
+    } else {
+      // Without root the audit status, the audit log and often Docker cannot be read: their checks would
+      // blame the host for what is the caller's missing privilege, so say that instead.
+      const uid = process.getuid?.() ?? 0;
+      checks = uid === 0 ? await runDoctorChecks() : [nonRootCheck(uid)];
+    }
     const ready = hostReady(checks);
     if (json) {
       console.log(JSON.stringify({ ready, checks }, null, 2));
     } else {
-      const color = process.stdout.isTTY === true;
+      const color = colorFor(process.stdout);
       for (const check of checks) console.log(formatCheck(check, color));
       const warnings = checks.filter((c) => !c.ok && c.severity === 'warn').length;
       console.log(ready ? `ready${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}` : 'not ready');
@@ -83,4 +89,14 @@ async function checkRootAccess(session: SshSession): Promise<Check> {
         detail: `${session.spec.user} cannot sudo without a password: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`,
         fix: `add "${session.spec.user} ALL=(ALL) NOPASSWD: ALL" to /etc/sudoers.d/purple on the host, or connect as root`,
       };
+}
+
+function nonRootCheck(uid: number): Check {
+  return {
+    name: 'root',
+    ok: false,
+    severity: 'fail',
+    detail: `purple runs as uid ${uid}, not root: it loads audit rules, reads the audit log and drives Docker, which all need root; nothing else was checked`,
+    fix: 'run it as root: sudo npx purple doctor (and sudo npx purple run)',
+  };
 }

@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 const loaders = new Map<string, () => Promise<Command>>([
   ['run', async () => (await import('./run.js')).runCommand],
   ['list', async () => (await import('./list.js')).listCommand],
+  ['show', async () => (await import('./show.js')).showCommand],
   ['report', async () => (await import('./report.js')).reportCommand],
   ['events', async () => (await import('./events.js')).eventsCommand],
   ['doctor', async () => (await import('./doctor.js')).doctorCommand],

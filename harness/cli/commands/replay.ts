@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, styleText } from 'node:util';
 import Table from 'cli-table3';
+import { visible } from '../../../reports/sanitize.js';
+import { colorFor, terminalWidth } from '../../../reports/tty.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { EMPTY_CONFIG, loadConfig, type LoadedConfig } from '../../config.js';
 import { EngineConfigError } from '../../../detectors/engine.js';
@@ -144,30 +146,31 @@ function write(text: string): void {
 }
 
 function heading(text: string): string {
-  return process.stdout.isTTY ? styleText('bold', `== ${text}`) : `== ${text}`;
+  return colorFor(process.stdout) ? styleText('bold', `== ${visible(text)}`, { validateStream: false }) : `== ${visible(text)}`;
 }
 
 const CONFIDENCE_STYLE: Record<Alert['confidence'], 'red' | 'yellow' | 'gray'> = { high: 'red', medium: 'yellow', low: 'gray' };
 
+/** Every text from the log (host names, summaries, paths in them) is hostile: made visible by the one sanitizer. */
 function renderTable(result: ReplayResult): string {
-  const tty = process.stdout.isTTY === true;
+  const tty = colorFor(process.stdout);
   const lines: string[] = [];
   if (result.alerts.length === 0) lines.push('no alerts');
   else {
     const table = new Table({
       head: ['time', 'analytic', 'technique', 'host', 'confidence', 'summary'],
       wordWrap: true,
-      colWidths: [null, null, null, null, null, Math.max(40, (process.stdout.columns ?? 160) - 90)],
+      colWidths: [null, null, null, null, null, Math.max(30, terminalWidth() - 90)],
       style: { head: tty ? ['bold'] : [], border: tty ? ['gray'] : [] },
     });
     for (const a of result.alerts) {
       table.push([
-        a.time,
-        a.analytic,
-        a.technique,
-        a.host ?? '-',
-        tty ? styleText(CONFIDENCE_STYLE[a.confidence], a.confidence) : a.confidence,
-        a.summary,
+        visible(a.time),
+        visible(a.analytic),
+        visible(a.technique),
+        visible(a.host ?? '-'),
+        tty ? styleText(CONFIDENCE_STYLE[a.confidence], a.confidence, { validateStream: false }) : a.confidence,
+        visible(a.summary),
       ]);
     }
     lines.push(table.toString());
@@ -189,6 +192,6 @@ function renderTable(result: ReplayResult): string {
     const nonZero = Object.entries(counters).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`);
     lines.push(`${id}: ${nonZero.join(' ') || 'nothing relevant seen'}`);
   }
-  for (const e of s.engine.errors) lines.push(`${e.analytic}: ${e.count} detector errors, first: ${e.first.split('\n')[0]}`);
+  for (const e of s.engine.errors) lines.push(`${e.analytic}: ${e.count} detector errors, first: ${visible(e.first.split('\n')[0] ?? '')}`);
   return lines.join('\n');
 }

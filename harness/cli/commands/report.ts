@@ -12,6 +12,7 @@ import {
   exitCodeFor,
 } from '../../../reports/index.js';
 import { colorFor, terminalWidth } from '../../../reports/tty.js';
+import { judgementFlags } from '../run-judgement.js';
 import type { RunReport } from '../../run/results.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -27,6 +28,8 @@ Re-renders a saved run (a run folder or its report.json).
   --out DIR         folder to write into
   --baseline PATH   compare with an earlier run first (regressions are added to the output)
   --wide            terminal: the full table, a row per scenario and analytic
+  --fail-on WHAT    judge again: expectation or regression (needs --baseline)
+  --waivers FILE    judge again with these waivers (replacing the run's)
 
 Exit code: 0 when every expectation was met and nothing regressed, 1 otherwise
 (incomplete telemetry, errors and flaky repeats count as failures), 2 on bad arguments or an unreadable report.`;
@@ -46,6 +49,8 @@ export const reportCommand: Command = {
           out: { type: 'string', short: 'o' },
           baseline: { type: 'string' },
           wide: { type: 'boolean', default: false },
+          'fail-on': { type: 'string' },
+          waivers: { type: 'string' },
         },
       });
     } catch (err) {
@@ -60,6 +65,10 @@ export const reportCommand: Command = {
     // loadReport's errors are UsageErrors (exit 2) naming the file, line or JSON pointer.
     let report: RunReport = loadReport(source);
     if (values.baseline) report = withBaseline(report, loadReport(values.baseline), values.baseline);
+    if (values['fail-on'] || values.waivers) {
+      const flags = judgementFlags({ 'fail-on': values['fail-on'] ?? report.judgement?.failOn, waivers: values.waivers }, Boolean(report.baseline));
+      report = { ...report, judgement: { failOn: flags.failOn, waivers: values.waivers ? flags.waivers : (report.judgement?.waivers ?? []) } };
+    }
 
     if (format === 'all') {
       const dir = values.out ?? (source.endsWith('.json') ? path.dirname(source) : source);

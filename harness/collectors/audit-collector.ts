@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuditStream } from '../audit/index.js';
 import type { HostExec } from '../host/exec.js';
-import { type HostTransport, localTransport } from '../targets/transport.js';
+import { type HostTransport, localTransport } from '../host/transport.js';
 import type { AuditEvent } from '../audit/event.js';
 import { loadAuditRules, RULE_KEY_PREFIX, type LoadedRules } from './audit-rules.js';
 import { ProcessAttribution, type Owner } from './process-attribution.js';

@@ -2,7 +2,7 @@
 // removes exactly those rules afterwards. Never touches rules it did not add.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../shared/errors.js';
 import { type HostExec, localHost } from '../host/exec.js';
 
 export const AUDIT_RULES_FILE = fileURLToPath(new URL('../../../containers/audit/purple.rules', import.meta.url));

@@ -9,7 +9,7 @@ import { ConntrackParser, flowKey } from '../telemetry/conntrack.js';
 import type { AuditCollector } from '../collectors/audit-collector.js';
 import type { FlowCollector } from '../collectors/flow-collector.js';
 import { ArtifactCollector } from '../collectors/artifact-collector.js';
-import type { ScenarioTarget } from '../targets/target.js';
+import type { ScenarioTarget } from './target.js';
 import type { Role, Scenario, Step } from '../scenario/types.js';
 import { WORKDIR_TEMPLATE } from '../scenario/loader.js';
 import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';

@@ -5,10 +5,9 @@ import path from 'node:path';
 import type { AuditEvent } from '../audit/event.js';
 import type { FileArtifact, Flow } from '../telemetry/types.js';
 import { ARCHIVE_FORMATS } from '../telemetry/content.js';
-import type { TelemetryCheck } from '../run/results.js';
-import { formatSize, parseSize } from '../../detectors/lib/units.js';
+import { formatSize, parseSize } from '../shared/units.js';
 import { interpolate, templateValues, type Addresses } from './inputs.js';
-import type { InputValue, Role, Scenario, TelemetryCheckSpec } from './types.js';
+import type { InputValue, Role, Scenario, TelemetryCheck, TelemetryCheckSpec } from './types.js';
 
 export interface CollectedTelemetry {
   events: AuditEvent[];

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { loadCatalog, type AnalyticRef } from '../attack/catalog.js';
-import type { Expectation } from '../run/results.js';
-import { parseSize } from '../../detectors/lib/units.js';
+import type { Expectation } from './types.js';
+import { parseSize } from '../shared/units.js';
 import { ARCHIVE_FORMATS } from '../telemetry/content.js';
 import { convertInput, interpolate, templateNames } from './inputs.js';
 import {

@@ -5,8 +5,10 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { SCENARIO_MOUNT, type Role } from '../scenario/types.js';
 import type { FileArtifact } from '../telemetry/types.js';
-import { launchStep } from '../run/step-launcher.js';
-import type { ScenarioTarget, StepRequest, StepResult } from './target.js';
+import { launchStep, type ExecOptions, type ExecResult } from './step-launcher.js';
+
+export type { ExecOptions, ExecResult };
+import type { ScenarioTarget, StepRequest, StepResult } from '../run/target.js';
 import { localEngineHost, type EngineHost } from './engine-host.js';
 
 export const LABEL_RUN = 'purple.run';
@@ -22,25 +24,6 @@ export const LIMITS = {
   /** Writable layer cap is not enforceable on overlay2 without xfs quotas; /dev/shm is sized. */
   shmBytes: 64 * 1024 * 1024,
 };
-
-export interface ExecOptions {
-  user: string;
-  cmd: string[];
-  env?: Record<string, string>;
-  workdir?: string;
-  tty?: boolean;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  stdin?: string;
-}
-
-export interface ExecResult {
-  exitCode: number | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  pid: number | null;
-}
 
 export interface RoleContainer {
   role: Role;

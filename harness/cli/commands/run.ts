@@ -11,7 +11,7 @@ import { loadDetectors } from '../../../detectors/registry.js';
 import { createEngine } from '../../../detectors/engine.js';
 import { docker } from '../../host/docker.js';
 import { DockerEnvironment } from '../../targets/docker-environment.js';
-import { localTransport } from '../../targets/transport.js';
+import { localTransport } from '../../host/transport.js';
 import { parseSshTarget, PASSWORD_ENV, type SshOptions, type SshTargetSpec } from '../../targets/ssh/session.js';
 import { connectEngine } from '../../targets/ssh/engine-run.js';
 import { localEngineHost } from '../../targets/engine-host.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import type { FileArtifact } from '../../telemetry/types.js';
 import { contentAnalyzer, pathUnderRoot } from '../../telemetry/content.js';
-import { shellQuote } from '../../run/step-launcher.js';
+import { shellQuote } from '../../shared/shell.js';
 import { ppidFromStat, type EngineHost } from '../engine-host.js';
 import type { SshSession } from './session.js';
 

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import type { Role } from '../../scenario/types.js';
 import type { FileArtifact } from '../../telemetry/types.js';
 import { analyzeContent } from '../../telemetry/content.js';
-import type { ScenarioTarget, StepRequest, StepResult } from '../target.js';
+import type { ScenarioTarget, StepRequest, StepResult } from '../../run/target.js';
 import type { SshSession } from './session.js';
 
 export interface HostContext {

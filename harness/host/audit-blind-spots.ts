@@ -1,14 +1,13 @@
 // Finds rules in the host's own audit configuration that would hide what purple's detectors need.
 // The kernel evaluates rules in order and stops at the first match, and purple appends its rules
 // after the host's, so an earlier `never` rule silences them; `exclude` rules drop record types.
-
-/** Record types the detectors read. */
-const NEEDED_RECORDS = ['SYSCALL', 'EXECVE', 'PATH', 'CWD', 'SOCKADDR', 'PROCTITLE'];
-/** Syscalls purple's rules audit (containers/audit/purple.rules). */
-const NEEDED_SYSCALLS = ['execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'open', 'openat', 'creat', 'connect', 'chmod', 'fchmod', 'fchmodat'];
+// What is needed comes from the detectors' declarations (harness/events/needs.ts auditDemand).
+import type { AuditDemand } from '../events/needs.js';
 
 /** One warning per host rule that hides events, naming the rule and what it hides. */
-export function auditBlindSpots(rulesListing: string): string[] {
+export function auditBlindSpots(rulesListing: string, demand: AuditDemand): string[] {
+  const NEEDED_RECORDS = demand.records;
+  const NEEDED_SYSCALLS = demand.syscalls;
   const warnings: string[] = [];
   for (const rule of rulesListing.split('\n').map((l) => l.trim())) {
     const action = /^-a\s+(\S+)/.exec(rule)?.[1];

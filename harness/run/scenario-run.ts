@@ -15,7 +15,9 @@ import { WORKDIR_TEMPLATE } from '../scenario/loader.js';
 import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
-import { createEngine } from '../../detectors/engine.js';
+import { createEngine, detectorNeeds } from '../../detectors/engine.js';
+import { ContentSelection } from '../events/needs.js';
+import { userDirectory, type UserDirectory } from '../events/users.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
 import { score, type EmittedAlert } from './scoring.js';
@@ -52,7 +54,16 @@ export const SAVED = {
   context: 'context.json',
   steps: 'steps.json',
   alerts: 'alerts.json',
+  /** The victim's passwd and group when the run started (user names in replay are the target's). */
+  accounts: 'accounts.json',
+  /** Host name -> ids of the audit events of roles other than the victim (the sink's). */
+  roles: 'roles.json',
+  /** Every path whose content the detectors' needs selected, in order (read or gone). */
+  selected: 'content-selected.json',
 } as const;
+
+/** Which files' content the detectors need: the same selection replay makes. */
+const contentSelection = new ContentSelection(detectorNeeds());
 
 export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { scenario, inputs, slug } = request;
@@ -74,6 +85,9 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   let lostBefore = NaN;
   let engine: ReturnType<typeof createEngine> | undefined;
   let addresses: Partial<Record<Role, string>> = {};
+  let users: UserDirectory = userDirectory({}, env.users?.() ?? {});
+  let artifactCollector: ArtifactCollector | undefined;
+  const otherRoles = new Map<string, string[]>();
   const push = (item: TelemetryItem) => {
     for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
   };
@@ -93,7 +107,10 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
-    engine = createEngine({ shared, overrides: ctx.overrides });
+    const accounts = await env.accounts();
+    users = userDirectory(accounts, env.users?.() ?? {});
+    writeFileSync(path.join(dir, SAVED.accounts), JSON.stringify(accounts, null, 2));
+    engine = createEngine({ shared, overrides: ctx.overrides, users });
     writeFileSync(
       path.join(dir, SAVED.context),
       JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
@@ -102,12 +119,14 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     auditLog = createWriteStream(path.join(dir, SAVED.audit));
     flowLog = createWriteStream(path.join(dir, SAVED.flows));
     const victimName = env.hostName('victim');
-    const artifactCollector = new ArtifactCollector(victimName);
+    const collector = (artifactCollector = new ArtifactCollector(victimName, contentSelection));
     ctx.audit.subscribe(slug, (event, raw, owner) => {
       auditLog!.write(raw.join('\n') + '\n');
       events.push(event);
-      if (owner.container === 'victim') artifactCollector.observe(event);
-      push({ kind: 'audit', event, host: env.hostName(owner.container as Role) });
+      const host = env.hostName(owner.container as Role);
+      if (owner.container === 'victim') collector.observe(event);
+      else otherRoles.set(host, [...(otherRoles.get(host) ?? []), event.id]);
+      push({ kind: 'audit', event, host });
     });
     for (const role of scenario.containers) {
       for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
@@ -129,8 +148,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
       const fresh = env.readArtifacts
-        ? await artifactCollector.collectMany((paths) => env.readArtifacts!('victim', paths))
-        : await artifactCollector.collectWith((p) => env.readArtifact('victim', p));
+        ? await collector.collectMany((paths) => env.readArtifacts!('victim', paths))
+        : await collector.collectWith((p) => env.readArtifact('victim', p));
       for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
@@ -177,13 +196,12 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
 
-  const users = env.users?.();
   const checks = evaluateTelemetryChecks(scenario, templated, {
     events,
     flows: [...flows.values()],
     artifacts,
     addresses,
-    ...(users ? { users } : {}),
+    users: users.users(),
   });
   const verdicts = score({
     analytics: ctx.analytics,
@@ -196,6 +214,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const own = verdicts.find((v) => v.analytic === scenario.analytic)!;
   const alerts = emitted.map((e) => e.alert);
   writeFileSync(path.join(dir, SAVED.artifacts), JSON.stringify(artifacts, null, 2));
+  writeFileSync(path.join(dir, SAVED.roles), JSON.stringify(Object.fromEntries(otherRoles), null, 2));
+  writeFileSync(path.join(dir, SAVED.selected), JSON.stringify(artifactCollector?.selected ?? [], null, 2));
   writeFileSync(path.join(dir, SAVED.steps), JSON.stringify(steps, null, 2));
   writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify(alerts, null, 2));
   const result: ScenarioResult = {

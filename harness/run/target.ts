@@ -4,6 +4,7 @@
 // talks to this interface; DockerEnvironment and SshHostTarget implement it.
 import type { FileArtifact } from '../telemetry/types.js';
 import type { Launch, Role } from '../scenario/types.js';
+import type { AccountFiles } from '../events/users.js';
 
 export interface StepRequest {
   role: Role;
@@ -50,6 +51,8 @@ export interface ScenarioTarget {
   readArtifact(role: Role, path: string): Promise<FileArtifact>;
   /** Reads several created files at once (one round trip on remote targets); files that are gone are left out. */
   readArtifacts?(role: Role, paths: string[]): Promise<Map<string, FileArtifact>>;
+  /** The victim's passwd and group, as text: user names in telemetry and checks are the target's own. */
+  accounts(): Promise<AccountFiles>;
   /** User name -> uid on the victim, when the target knows it better than the image defaults. */
   users?(): Record<string, number>;
   /** Removes everything the scenario created on the target; returns what could not be removed. */

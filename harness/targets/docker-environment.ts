@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { SCENARIO_MOUNT, type Role } from '../scenario/types.js';
 import type { FileArtifact } from '../telemetry/types.js';
+import type { AccountFiles } from '../events/users.js';
 import { launchStep, type ExecOptions, type ExecResult } from './step-launcher.js';
 
 export type { ExecOptions, ExecResult };
@@ -132,6 +133,11 @@ export class DockerEnvironment implements ScenarioTarget {
 
   launch(request: StepRequest): Promise<StepResult> {
     return launchStep(this, request);
+  }
+
+  async accounts(): Promise<AccountFiles> {
+    const text = (file: string) => this.readArtifact('victim', file).then((a) => a.text ?? '', () => '');
+    return { passwd: await text('/etc/passwd'), group: await text('/etc/group') };
   }
 
   readArtifact(role: Role, path: string): Promise<FileArtifact> {

@@ -4,6 +4,8 @@ import { EXIT, UsageError } from '../command.js';
 import { EnvironmentError } from '../command.js';
 import { formatCheck, hostReady, runDoctorChecks, type Check } from '../../host/doctor.js';
 import { parseSshTarget, PASSWORD_ENV, SshSession } from '../../targets/ssh/session.js';
+import { auditDemand } from '../../events/needs.js';
+import { detectorNeeds } from '../../../detectors/engine.js';
 
 const usage = `usage: purple doctor [--json] [--target ssh://USER@HOST[:PORT] [--identity FILE] [--known-hosts FILE]]
 
@@ -23,6 +25,8 @@ export const doctorCommand: Command = {
   summary: 'check that this host is ready to run scenarios, with fixes',
   usage,
   async run(args) {
+    // What the detectors need the audit trail to show: the blind-spot check looks for host rules hiding it.
+    const audit = auditDemand(detectorNeeds());
     let values;
     try {
       values = parseArgs({
@@ -53,11 +57,11 @@ export const doctorCommand: Command = {
         throw new EnvironmentError((err as Error).message);
       }
       try {
-        checks = [await checkRootAccess(session), ...(await runDoctorChecks(session.rootExec(), { hostTarget: true }))];
+        checks = [await checkRootAccess(session), ...(await runDoctorChecks(session.rootExec(), { hostTarget: true, audit }))];
       } finally {
         await session.close();
       }
-    } else checks = await runDoctorChecks();
+    } else checks = await runDoctorChecks(undefined, { audit });
     const ready = hostReady(checks);
     if (json) {
       console.log(JSON.stringify({ ready, checks }, null, 2));

@@ -9,6 +9,7 @@ import { EMPTY_CONFIG, loadConfig, type LoadedConfig } from '../../config.js';
 import { EngineConfigError } from '../../../detectors/engine.js';
 import { ReplayInputError, replay, type ReplayResult } from '../../../detectors/replay.js';
 import type { Alert } from '../../../detectors/types.js';
+import { SAVED } from '../../run/scenario-run.js';
 
 const USAGE = `usage: purple replay --audit-log FILE [--flows FILE] [--artifacts FILE] [--root DIR] [options]
        purple replay --run DIR [options]
@@ -106,6 +107,7 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
     const auditLog = path.join(sdir, 'audit.log');
     if (!statSync(sdir).isDirectory() || !existsSync(auditLog)) continue;
     const context = readContext(path.join(sdir, 'context.json'));
+    const recorded = readRecorded(sdir);
     const flows = path.join(sdir, 'flows.conntrack');
     const artifacts = path.join(sdir, 'artifacts.json');
     const result = await replay({
@@ -114,6 +116,7 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
       ...(existsSync(artifacts) ? { artifacts } : {}),
       ...(root ? { root } : {}),
       ...(context.host ? { host: context.host } : {}),
+      ...recorded,
       shared: {
         trustedCidrs: [...new Set([...config.shared.trustedCidrs, ...context.trustedCidrs])],
         standardUsers: config.shared.standardUsers,
@@ -122,6 +125,30 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
       ...(only ? { only } : {}),
     });
     out.push({ id, result });
+  }
+  return out;
+}
+
+/** What a live run recorded besides the telemetry: the target's accounts and the events of other roles than the victim. */
+function readRecorded(sdir: string): { accounts?: { passwd: string; group: string }; eventHosts?: Map<string, string> } {
+  const out: ReturnType<typeof readRecorded> = {};
+  const json = (name: string): unknown => {
+    const file = path.join(sdir, name);
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  const accounts = json(SAVED.accounts) as { passwd?: unknown; group?: unknown } | undefined;
+  if (accounts && typeof accounts.passwd === 'string' && typeof accounts.group === 'string') out.accounts = { passwd: accounts.passwd, group: accounts.group };
+  const roles = json(SAVED.roles) as Record<string, unknown> | undefined;
+  if (roles && typeof roles === 'object') {
+    out.eventHosts = new Map();
+    for (const [host, ids] of Object.entries(roles)) {
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') out.eventHosts.set(id, host);
+    }
   }
   return out;
 }

@@ -8,7 +8,8 @@ import { checkOverrides, parseSetArgs, resolveInputs } from '../../scenario/inpu
 import type { Platform, Scenario } from '../../scenario/types.js';
 import { loadConfig } from '../../config.js';
 import { loadDetectors } from '../../../detectors/registry.js';
-import { createEngine } from '../../../detectors/engine.js';
+import { createEngine, detectorNeeds } from '../../../detectors/engine.js';
+import { auditDemand } from '../../events/needs.js';
 import { docker } from '../../host/docker.js';
 import { DockerEnvironment } from '../../targets/docker-environment.js';
 import { localTransport } from '../../host/transport.js';
@@ -133,7 +134,7 @@ export const runCommand: Command = {
     let engine: ReturnType<typeof docker> | null = null;
     let hostWarnings: string[] = [];
     if (choices.includes(LOCAL)) {
-      const checks = await runDoctorChecks();
+      const checks = await runDoctorChecks(undefined, { audit: auditDemand(detectorNeeds(detectors)) });
       const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
       if (failing.length) {
         throw new EnvironmentError(

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Role } from '../../scenario/types.js';
 import type { FileArtifact } from '../../telemetry/types.js';
+import type { AccountFiles } from '../../events/users.js';
 import { analyzeContent } from '../../telemetry/content.js';
 import type { ScenarioTarget, StepRequest, StepResult } from '../../run/target.js';
 import type { SshSession } from './session.js';
@@ -172,6 +173,14 @@ export class SshHostTarget implements ScenarioTarget {
       found.set(file, artifact);
     }
     return found;
+  }
+
+  async accounts(): Promise<AccountFiles> {
+    const table = async (name: string) => {
+      const r = await this.asRoot(['getent', name], { timeoutMs: 30_000 }).catch(() => null);
+      return r?.code === 0 ? r.stdout.toString('utf8').slice(0, 1 << 20) : '';
+    };
+    return { passwd: await table('passwd'), group: await table('group') };
   }
 
   users(): Record<string, number> {

@@ -116,6 +116,7 @@ export function executedPaths(ev: AuditEvent): string[] {
   return [...out];
 }
 
+const AWK_RE = /^[gnm]?awk$/;
 // Interpreter options that take the next argument as a value (so it is not the script).
 const OPTIONS_WITH_VALUE = new Set(['-W', '-X', '-I', '-M', '-r', '-o', '-O', '--rcfile', '--init-file']);
 // Options after which there is no script file (inline code or a module).
@@ -124,6 +125,11 @@ const INLINE_OPTIONS = new Set(['-c', '-e', '-E', '-m', '--eval', '-p', '--print
 /** Absolute path of the script an interpreter process runs (`python3 -u /x/y.py` → /x/y.py), or null. */
 export function scriptPath(p: { argv: string[]; cwd: string | null }): string | null {
   const argv = p.argv;
+  // awk's first operand is program text; only `-f FILE` names a script.
+  if (AWK_RE.test(baseName(argv[0]))) {
+    const f = argv.indexOf('-f');
+    return f > 0 && argv[f + 1] ? absolutePath(argv[f + 1]!, p.cwd) : null;
+  }
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (INLINE_OPTIONS.has(a) || /^-[a-zA-Z]*[ce]$/.test(a)) return null;

@@ -11,7 +11,7 @@ import type { FlowCollector } from '../collectors/flow-collector.js';
 import { ArtifactCollector } from '../collectors/artifact-collector.js';
 import type { ScenarioTarget } from './target.js';
 import type { Role, Scenario, Step } from '../scenario/types.js';
-import { WORKDIR_TEMPLATE } from '../scenario/loader.js';
+import { WORKDIR_TEMPLATE, payloadDirs } from '../scenario/loader.js';
 import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
@@ -141,7 +141,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     });
     lostBefore = (await ctx.audit.counters()).lost;
 
-    await env.copyScenario(scenario.dir);
+    for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
 
     const environment = scenarioEnv(templated, addresses);
     const values = templateValues(templated, addresses);

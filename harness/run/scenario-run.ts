@@ -65,6 +65,11 @@ export const SAVED = {
 /** Which files' content the detectors need: the same selection replay makes. */
 const contentSelection = new ContentSelection(detectorNeeds());
 
+/** The live content reader of one scenario's victim: it reads what the detectors' needs select. */
+export function newArtifactCollector(host: string): ArtifactCollector {
+  return new ArtifactCollector(host, contentSelection);
+}
+
 export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { scenario, inputs, slug } = request;
   const dir = path.join(ctx.runDir, 'scenarios', slug);
@@ -119,7 +124,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     auditLog = createWriteStream(path.join(dir, SAVED.audit));
     flowLog = createWriteStream(path.join(dir, SAVED.flows));
     const victimName = env.hostName('victim');
-    const collector = (artifactCollector = new ArtifactCollector(victimName, contentSelection));
+    const collector = (artifactCollector = newArtifactCollector(victimName));
     ctx.audit.subscribe(slug, (event, raw, owner) => {
       auditLog!.write(raw.join('\n') + '\n');
       events.push(event);

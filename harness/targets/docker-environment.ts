@@ -194,19 +194,24 @@ export class DockerEnvironment implements ScenarioTarget {
     });
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const killOnTimeout = new Promise<void>((resolve) => {
       const kill = async () => {
         timedOut = true;
-        const pid = (await exec.inspect()).Pid;
+        // The exec (or its container) may be gone already: nothing left to kill then.
+        const pid = await exec.inspect().then((i) => i.Pid, () => 0);
         if (pid > 0) await this.engineHost.killTree(pid).catch(() => undefined);
         stream.destroy();
         resolve();
       };
       timer = setTimeout(() => void kill(), options.timeoutMs);
-      options.signal?.addEventListener('abort', () => void kill(), { once: true });
+      onAbort = () => void kill();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
     await Promise.race([ended, killOnTimeout]);
     clearTimeout(timer);
+    // A deadline that fires after the exec ended must not reach back into it (its container may be removed).
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     const info = await exec.inspect();
     return {
       exitCode: info.Running ? null : info.ExitCode,

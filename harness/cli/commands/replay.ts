@@ -23,7 +23,7 @@ Runs the detectors (AN1214, AN1529, AN1170) over recorded telemetry, streaming, 
                      without --root or --artifacts, content checks report "no content" in the stats
   --host NAME        host name to attach to telemetry that names none
   --run DIR          replay a saved run: each DIR/scenarios/<id>/ (audit.log, flows.conntrack, artifacts.json,
-                     context.json with the scenario's trusted_cidrs)
+                     context.json with the scenario's trusted_cidrs, accounts.json, roles.json)
   --config FILE      trusted_cidrs, standard_users and per-analytic thresholds (YAML or JSON)
   --only IDS         comma-separated analytics to run (e.g. AN1214,AN1170)
   --format F         table (default on a terminal) or json: {"alerts": [...], "stats": {...}}

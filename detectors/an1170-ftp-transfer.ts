@@ -4,7 +4,8 @@ import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import { flowKey } from '../harness/telemetry/conntrack.js';
 import type { FileArtifact, Flow, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance, SharedConfig } from './types.js';
+import type { Alert, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
+import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
 import { INTERPRETER_RE, SCHEDULER_RE, SHELL_RE, baseName, isSuccessfulExec, itemHost, timeMs } from './lib/audit-facts.js';
@@ -74,7 +75,7 @@ interface Transfer {
 }
 
 class An1170 implements DetectorInstance {
-  private readonly procs = new ProcessTable();
+  private readonly procs: ProcessTable;
   private readonly patterns: RegExp[];
   private readonly trusted: CidrSet;
   private readonly windowMs: number;
@@ -96,7 +97,11 @@ class An1170 implements DetectorInstance {
     alerts: 0,
   };
 
-  constructor(private readonly config: An1170Config) {
+  constructor(
+    private readonly config: An1170Config,
+    host: HostContext,
+  ) {
+    this.procs = new ProcessTable(host.users);
     this.patterns = config.CommandLinePatternMatch.map((p) => new RegExp(p));
     this.trusted = new CidrSet(config.TrustedCidrs);
     this.windowMs = config.TimeWindow * 1000;
@@ -369,13 +374,22 @@ function canonicalIp(address: string): string {
   return ip.value.toString(16);
 }
 
+/** Execs and connects of transfer tools, the flows they make, and the size of the files they upload. */
+const needs: Needs = {
+  audit: AUDIT_RULES.connect,
+  records: ['SYSCALL', 'EXECVE', 'CWD', 'SOCKADDR'],
+  content: { transferSources: true },
+  flows: true,
+};
+
 export const detector: Detector<An1170Config> = register({
   analytic: analytic('AN1170'),
+  needs,
   defaults,
   configure: (overrides, shared: SharedConfig) => {
     const config = configure(overrides);
     if (!('TrustedCidrs' in overrides)) config.TrustedCidrs = [...shared.trustedCidrs];
     return config;
   },
-  create: (config) => new An1170(config),
+  create: (config, _shared, host) => new An1170(config, host),
 });

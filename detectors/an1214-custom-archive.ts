@@ -3,7 +3,8 @@
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance } from './types.js';
+import type { Alert, Detector, DetectorInstance, HostContext, Needs } from './types.js';
+import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
 import { INTERPRETER_RE, createdFiles, itemHost, timeMs } from './lib/audit-facts.js';
@@ -69,7 +70,7 @@ interface Creation {
 }
 
 class An1214 implements DetectorInstance {
-  private readonly procs = new ProcessTable();
+  private readonly procs: ProcessTable;
   private readonly dirs: DirectorySet;
   private readonly allow: NameSet;
   private readonly pending: HostPathMap<Creation>;
@@ -90,7 +91,11 @@ class An1214 implements DetectorInstance {
     alerts: 0,
   };
 
-  constructor(private readonly config: An1214Config) {
+  constructor(
+    private readonly config: An1214Config,
+    host: HostContext,
+  ) {
+    this.procs = new ProcessTable(host.users);
     const waitMs = config.ContentWaitSeconds * 1000;
     this.dirs = new DirectorySet(config.ArchivePaths);
     this.allow = new NameSet(config.ScriptAllowlist);
@@ -237,9 +242,18 @@ class An1214 implements DetectorInstance {
   }
 }
 
+/** File creations, and the content of files created where archives are looked for and of the scripts that ran. */
+const needs: Needs = {
+  audit: AUDIT_RULES.fileCreation,
+  records: ['SYSCALL', 'EXECVE', 'PATH', 'CWD'],
+  content: { createdUnder: defaults.ArchivePaths, scripts: true },
+  flows: false,
+};
+
 export const detector: Detector<An1214Config> = register({
   analytic: analytic('AN1214'),
+  needs,
   defaults,
   configure: (overrides) => configure(overrides),
-  create: (config) => new An1214(config),
+  create: (config, _shared, host) => new An1214(config, host),
 });

@@ -3,7 +3,8 @@
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance, SharedConfig } from './types.js';
+import type { Alert, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
+import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
 import { createdFileItems, executedPaths, isSuccessfulExec, itemHost, openedFile, timeMs } from './lib/audit-facts.js';
@@ -92,7 +93,7 @@ interface Use {
 }
 
 class An1529 implements DetectorInstance {
-  private readonly procs = new ProcessTable();
+  private readonly procs: ProcessTable;
   private readonly standard: Set<number>;
   private readonly deployers: NameSet;
   private readonly windowMs: number;
@@ -119,8 +120,10 @@ class An1529 implements DetectorInstance {
   constructor(
     private readonly config: An1529Config,
     shared: SharedConfig,
+    host: HostContext,
   ) {
-    const users = resolveUsers([...config.UserContext.users, ...shared.standardUsers]);
+    this.procs = new ProcessTable(host.users);
+    const users = resolveUsers([...config.UserContext.users, ...shared.standardUsers], host.users);
     this.standard = users.uids;
     this.counts.unresolvedUsers = users.unresolved.length;
     this.deployers = new NameSet(config.UserContext.deployers);
@@ -273,9 +276,18 @@ class An1529 implements DetectorInstance {
   }
 }
 
+/** Who created which file and who later executed or opened it, and the content of every created file. */
+const needs: Needs = {
+  audit: [...AUDIT_RULES.fileCreation, ...AUDIT_RULES.chmod, ...AUDIT_RULES.unprivilegedOpens],
+  records: ['SYSCALL', 'EXECVE', 'PATH', 'CWD'],
+  content: { createdUnder: ['/'] },
+  flows: false,
+};
+
 export const detector: Detector<An1529Config> = register({
   analytic: analytic('AN1529'),
+  needs,
   defaults,
   configure: (overrides) => configure(overrides),
-  create: (config, shared) => new An1529(config, shared),
+  create: (config, shared, host) => new An1529(config, shared, host),
 });

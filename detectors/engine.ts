@@ -4,6 +4,8 @@ import type { TelemetryItem } from '../harness/telemetry/types.js';
 import type { Alert, DetectorInstance, SharedConfig } from './types.js';
 import { loadDetectors, type AnyDetector } from './registry.js';
 import { ConfigFieldError } from './lib/fields.js';
+import { userDirectory, type UserDirectory } from '../harness/events/users.js';
+import type { Needs } from '../harness/events/needs.js';
 
 /** Every detector module in this folder, loaded once when the engine module is first imported. */
 export const detectors: readonly AnyDetector[] = await loadDetectors();
@@ -14,6 +16,8 @@ export interface EngineOptions {
   overrides?: Record<string, Record<string, unknown>>;
   /** Only these analytics (ids) run; the others are disabled. */
   only?: string[];
+  /** Accounts of the host the telemetry comes from (the target's passwd and group); only root is known without. */
+  users?: UserDirectory;
 }
 
 export interface EngineStats {
@@ -50,6 +54,7 @@ export function createEngine(options: EngineOptions): Engine {
   for (const id of [...Object.keys(overrides), ...(options.only ?? [])]) {
     if (!known.has(id)) throw new EngineConfigError(`unknown analytic ${id}; known: ${[...known].join(', ')}`);
   }
+  const host = { users: options.users ?? userDirectory() };
   const running: { id: string; instance: DetectorInstance; config: Record<string, unknown> }[] = [];
   const disabled: string[] = [];
   for (const d of detectors) {
@@ -66,7 +71,7 @@ export function createEngine(options: EngineOptions): Engine {
       disabled.push(id);
       continue;
     }
-    running.push({ id, instance: d.create(config, options.shared), config });
+    running.push({ id, instance: d.create(config, options.shared, host), config });
   }
 
   const items = { audit: 0, flow: 0, artifact: 0 };
@@ -111,6 +116,11 @@ export function createEngine(options: EngineOptions): Engine {
       return Object.fromEntries(running.map((r) => [r.id, structuredClone(r.config)]));
     },
   };
+}
+
+/** Every detector's needs (the audit rules, content selection and blind-spot check are derived from them). */
+export function detectorNeeds(list: readonly AnyDetector[] = detectors): Needs[] {
+  return list.map((d) => d.needs);
 }
 
 /** When an item happened, for ordering. */

@@ -1,20 +1,17 @@
 // Replaying recorded telemetry through the engine: an audit log, conntrack text and saved artifacts, merged by time,
 // with optional content lookups under a root directory. Streaming: memory does not grow with the log.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import path from 'node:path';
 import { auditEvents, type AuditStats } from '../harness/audit/index.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import { conntrackFlows, type ConntrackStats } from '../harness/telemetry/conntrack.js';
 import { readFileUnderRoot } from '../harness/telemetry/safe-read.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
 import type { Alert, SharedConfig } from './types.js';
-import { createEngine, mergeByTime, type EngineStats } from './engine.js';
-import { INTERPRETER_RE, baseName, createdFiles, executedPaths, isSuccessfulExec } from './lib/audit-facts.js';
-import { BoundedMap } from './lib/bounded.js';
-import { scriptPath } from './lib/scripts.js';
-import { transferTarget } from './lib/transfer-args.js';
-import { usePasswdText } from './lib/users.js';
+import { createEngine, detectorNeeds, mergeByTime, type EngineStats } from './engine.js';
+import { BoundedMap } from '../harness/shared/bounded.js';
+import { ContentSelection } from '../harness/events/needs.js';
+import { userDirectory, type AccountFiles } from '../harness/events/users.js';
 
 export interface ReplayInput {
   auditLog: string;
@@ -24,6 +21,10 @@ export interface ReplayInput {
   root?: string;
   /** Host name to attach to items that carry none (a saved run's victim container). */
   host?: string;
+  /** Hosts of events that are not `host`'s (a saved run's roles.json: the sink's events); no content is looked up for them. */
+  eventHosts?: ReadonlyMap<string, string>;
+  /** The recorded host's passwd and group (a saved run's accounts.json); else `<root>/etc/{passwd,group}`. */
+  accounts?: Partial<AccountFiles>;
   shared: SharedConfig;
   overrides?: Record<string, Record<string, unknown>>;
   only?: string[];
@@ -33,8 +34,12 @@ export interface ReplayStats {
   audit: AuditStats;
   flows: ConntrackStats | null;
   artifacts: number;
-  /** Content lookups under --root: files read, and files named in the log but absent or unreadable. */
-  content: { root: string | null; analysed: number; /** Refused or cut (a symlink on the way, not a regular file...). */ unread: number; missing: number };
+  /**
+   * Content lookups under --root: files read, files refused or cut (`unread`: a symlink on the way, not a regular
+   * file...), and files named in the log but absent; `selected` is every path the detectors' content needs pick from
+   * the log (the same selection a live run reads).
+   */
+  content: { root: string | null; analysed: number; unread: number; missing: number; selected: string[] };
   engine: EngineStats;
 }
 
@@ -46,23 +51,18 @@ export interface ReplayResult {
 /** A file the replay cannot read, or a malformed input: the message names the file (and line). */
 export class ReplayInputError extends Error {}
 
-const TRANSFER_TOOLS = /^(scp|sftp|rsync|ftp|pftp|lftp|tftp|atftp|ncftpput|smbclient|curl|wget)$/;
+const MAX_SELECTED = 20_000;
+const selection = new ContentSelection(detectorNeeds());
 
-/** Files whose content the detectors may want, named by one event. */
+/** Files whose content the detectors want, named by one event (the live artifact collector's selection too). */
 export function contentPaths(ev: AuditEvent): string[] {
-  const out = new Set(createdFiles(ev));
-  if (isSuccessfulExec(ev)) {
-    for (const p of executedPaths(ev)) out.add(p);
-    const program = baseName(ev.process.exe);
-    if (INTERPRETER_RE.test(program)) {
-      const script = scriptPath({ argv: ev.process.argv, cwd: ev.process.cwd });
-      if (script) out.add(script);
-    }
-    if (TRANSFER_TOOLS.test(baseName(ev.process.argv[0] ?? ''))) {
-      for (const p of transferTarget(ev.process.argv, ev.process.cwd).sources) if (p.startsWith('/')) out.add(p);
-    }
-  }
-  return [...out];
+  return selection.select(ev);
+}
+
+/** Text of a small file under the replay root, read like any content (bounded, no link followed out of root). */
+async function textUnder(root: string, file: string): Promise<string> {
+  const artifact = await readFileUnderRoot(root, file).catch(() => null);
+  return artifact && !artifact.unread ? artifact.text ?? '' : '';
 }
 
 async function readable(file: string, what: string): Promise<void> {
@@ -125,20 +125,27 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   await readable(input.auditLog, 'audit log');
   if (input.flows) await readable(input.flows, 'flows file');
   const savedArtifacts = input.artifacts ? loadArtifacts(input.artifacts) : [];
+  let accounts = input.accounts ?? {};
   if (input.root) {
     await readable(input.root, 'root directory');
-    // Read like any file of the root (no symlink followed, bounded): only a small plain-text passwd is used.
-    const passwd = await readFileUnderRoot(input.root, '/etc/passwd').catch(() => null);
-    if (passwd && !passwd.unread && passwd.text !== undefined) usePasswdText(path.join(input.root, 'etc/passwd'), passwd.text);
+    if (!input.accounts) accounts = { passwd: await textUnder(input.root, '/etc/passwd'), group: await textUnder(input.root, '/etc/group') };
   }
-  const engineOptions: Parameters<typeof createEngine>[0] = { shared: input.shared, overrides: input.overrides ?? {} };
+  const engineOptions: Parameters<typeof createEngine>[0] = {
+    shared: input.shared,
+    overrides: input.overrides ?? {},
+    users: userDirectory(accounts),
+  };
   if (input.only) engineOptions.only = input.only;
   const engine = createEngine(engineOptions);
   const host = input.host;
 
   const events = auditEvents(createReadStream(input.auditLog));
   async function* auditItems(): AsyncGenerator<TelemetryItem> {
-    for await (const event of events) yield host === undefined ? { kind: 'audit', event } : { kind: 'audit', event, host };
+    for await (const event of events) {
+      const other = input.eventHosts?.get(event.id);
+      if (other !== undefined) yield { kind: 'audit', event, host: other };
+      else yield host === undefined ? { kind: 'audit', event } : { kind: 'audit', event, host };
+    }
   }
   const flowStream = input.flows ? conntrackFlows(createReadStream(input.flows), host === undefined ? {} : { host }) : null;
   async function* flowItems(): AsyncGenerator<TelemetryItem> {
@@ -148,14 +155,15 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
     for (const artifact of savedArtifacts) yield { kind: 'artifact', artifact: host && !artifact.host ? { ...artifact, host } : artifact };
   }
 
-  const content = { root: input.root ?? null, analysed: 0, unread: 0, missing: 0 };
+  const content = { root: input.root ?? null, analysed: 0, unread: 0, missing: 0, selected: [] as string[] };
   const looked = new BoundedMap<string, true>(Infinity, 20_000);
   const lookUp = async (ev: AuditEvent): Promise<FileArtifact[]> => {
-    if (!input.root) return [];
     const out: FileArtifact[] = [];
     for (const p of contentPaths(ev)) {
       if (looked.has(p)) continue;
       looked.set(p, true, 0);
+      if (content.selected.length < MAX_SELECTED) content.selected.push(p);
+      if (!input.root) continue;
       try {
         const options: Parameters<typeof readFileUnderRoot>[2] = { time: new Date(ev.time) };
         if (host !== undefined) options.host = host;
@@ -177,7 +185,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const alerts: Alert[] = [];
   for await (const item of mergeByTime(auditItems(), flowItems(), artifactItems())) {
     alerts.push(...engine.push(item));
-    if (item.kind === 'audit') {
+    if (item.kind === 'audit' && !input.eventHosts?.has(item.event.id)) {
       for (const artifact of await lookUp(item.event)) alerts.push(...engine.push({ kind: 'artifact', artifact }));
     }
   }

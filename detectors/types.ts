@@ -1,5 +1,9 @@
 import type { AnalyticRef } from '../harness/attack/catalog.js';
 import type { TelemetryItem } from '../harness/telemetry/types.js';
+import type { Needs } from '../harness/events/needs.js';
+import type { UserDirectory } from '../harness/events/users.js';
+
+export type { Needs };
 
 export type Confidence = 'low' | 'medium' | 'high';
 
@@ -44,11 +48,22 @@ export interface DetectorInstance {
   stats(): Record<string, number>;
 }
 
+/** What a detector knows of the host its events come from. */
+export interface HostContext {
+  /** Accounts of that host (its passwd and group), to name uids and resolve user settings. */
+  users: UserDirectory;
+}
+
 export interface Detector<T extends object = Record<string, unknown>> {
   analytic: AnalyticRef;
+  /**
+   * What it reads: audit rules and records, whose files' content, flows. The audit rules purple loads, the doctor's
+   * blind-spot check, the live artifact collector and replay's content lookups are derived from these.
+   */
+  needs: Needs;
   /** Thresholds named after the analytic's mutable elements (plus documented extras), with defaults. */
   defaults: T;
   /** Checks and normalises a user's override object; throws with the field name on a bad value. */
   configure(overrides: Record<string, unknown>, shared: SharedConfig): T;
-  create(config: T, shared: SharedConfig): DetectorInstance;
+  create(config: T, shared: SharedConfig, host: HostContext): DetectorInstance;
 }

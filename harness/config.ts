@@ -14,7 +14,7 @@ import type { AnyDetector } from '../detectors/registry.js';
 import { parseCidr } from '../detectors/lib/cidr.js';
 import { ConfigFieldError } from '../detectors/lib/fields.js';
 import { splitEnabled } from '../detectors/engine.js';
-import { UsageError } from './cli/command.js';
+import { UsageError } from './shared/errors.js';
 
 export interface LoadedConfig {
   shared: SharedConfig;

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { UsageError } from '../harness/cli/command.js';
+import { UsageError } from '../harness/shared/errors.js';
 import type { RunReport } from '../harness/run/results.js';
 import { jsonErrorLocation } from './json-position.js';
 

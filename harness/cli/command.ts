@@ -9,8 +9,4 @@ export interface Command {
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, harness: 4 } as const;
 
-/** A mistake in how purple was called or configured: exit 2. */
-export class UsageError extends Error {}
-
-/** The host is not ready (daemon missing, image absent...): exit 3, with the fix in the message. */
-export class EnvironmentError extends Error {}
+export { UsageError, EnvironmentError } from '../shared/errors.js';

@@ -1,30 +1,31 @@
-// Reads the content of the files a scenario's processes create (and the scripts its interpreters
-// run) from the container's own filesystem view, /proc/<init pid>/root, before the container goes.
-import path from 'node:path';
+// Reads the content of the files the detectors' needs select (harness/events/needs.ts: created files, scripts,
+// transfer sources...) from the container's own filesystem view, /proc/<init pid>/root, before the container goes.
+// Replay selects with the same ContentSelection, so both read the same files.
 import type { AuditEvent } from '../audit/event.js';
 import type { FileArtifact } from '../telemetry/types.js';
 import { readFilesUnderRoot } from '../telemetry/safe-read.js';
+import type { ContentSelection } from '../events/needs.js';
 
-const O_CREAT = 0x40;
 const MAX_PATHS = 300;
-const IGNORED = [/^\/proc\//, /^\/sys\//, /^\/dev\/(?!shm\/)/, /^\/run\//, /^\/var\/log\/purple\//, /^\/etc\/cron\.d\//];
-const INTERPRETER = /^(python[\d.]*|perl[\d.]*|bash|sh|dash|zsh|ksh|ruby[\d.]*|php[\d.]*|node|lua[\d.]*)$/;
 
 export class ArtifactCollector {
   private readonly paths = new Set<string>();
   private readonly collected = new Map<string, FileArtifact>();
   private dropped = 0;
 
-  constructor(private readonly host: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly selection: ContentSelection,
+  ) {}
 
-  /** Notes the paths an event creates or runs as a script. */
+  /** Notes the paths whose content the event makes wanted. */
   observe(event: AuditEvent): void {
-    for (const p of createdPaths(event)) this.note(p);
-    const argv = event.process.argv;
-    if (event.syscall?.startsWith('execve') && argv.length > 1 && INTERPRETER.test(path.basename(argv[0] ?? ''))) {
-      const script = argv.slice(1).find((a) => !a.startsWith('-'));
-      if (script) this.note(resolve(script, event.process.cwd));
-    }
+    for (const p of this.selection.select(event)) this.note(p);
+  }
+
+  /** Every path noted so far, in the order first wanted. */
+  get selected(): string[] {
+    return [...this.paths];
   }
 
   get droppedPaths(): number {
@@ -54,35 +55,11 @@ export class ArtifactCollector {
     return fresh;
   }
 
-  private note(p: string | null): void {
-    if (!p || IGNORED.some((re) => re.test(p))) return;
+  private note(p: string): void {
     if (this.paths.size >= MAX_PATHS && !this.paths.has(p)) {
       this.dropped++;
       return;
     }
     this.paths.add(p);
   }
-}
-
-/** Paths an event created: PATH records of nametype CREATE, or the file of an O_CREAT open. */
-export function createdPaths(event: AuditEvent): string[] {
-  const cwd = event.process.cwd;
-  const created = event.files.filter((f) => f.nametype === 'CREATE' && f.name).map((f) => resolve(f.name!, cwd));
-  if (created.length) return created;
-  const flags = openFlags(event);
-  if (flags !== null && flags & O_CREAT) {
-    const file = event.files.find((f) => f.nametype === 'NORMAL' && f.name);
-    if (file?.name) return [resolve(file.name, cwd)];
-  }
-  return [];
-}
-
-function openFlags(event: AuditEvent): number | null {
-  const arg = event.syscall === 'openat' || event.syscall === 'openat2' ? event.args[2] : event.syscall === 'open' ? event.args[1] : null;
-  if (event.syscall === 'creat') return O_CREAT;
-  return arg ? parseInt(arg, 16) : null;
-}
-
-function resolve(p: string, cwd: string | null): string {
-  return path.posix.resolve(cwd ?? '/', p);
 }

@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { AuditStream } from '../audit/index.js';
 import type { HostExec } from '../host/exec.js';
-import { type HostTransport, localTransport } from '../targets/transport.js';
+import { type HostTransport, localTransport } from '../host/transport.js';
 import type { AuditEvent } from '../audit/event.js';
 import { loadAuditRules, RULE_KEY_PREFIX, type LoadedRules } from './audit-rules.js';
+import type { Needs } from '../events/needs.js';
 import { ProcessAttribution, type Owner } from './process-attribution.js';
 
 export const AUDIT_LOG = '/var/log/audit/audit.log';
@@ -50,6 +51,8 @@ export class AuditCollector {
     readonly transport: HostTransport = localTransport,
     /** Distinguishes the rules of several targets of one run that may be the same machine. */
     private readonly keySuffix = '',
+    /** What the detectors need logged; the process table's own rules are always loaded. */
+    private readonly needs: readonly Needs[] = [],
   ) {}
 
   get key(): string {
@@ -77,7 +80,7 @@ export class AuditCollector {
     })().catch((err: unknown) => {
       if (!this.abort.signal.aborted) this.failure = err instanceof Error ? err : new Error(String(err));
     });
-    this.rules = await loadAuditRules(this.key, this.transport.root);
+    this.rules = await loadAuditRules(this.key, this.needs, this.transport.root);
   }
 
   subscribe(scenario: string, listener: AuditListener): void {

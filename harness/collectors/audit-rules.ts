@@ -1,30 +1,15 @@
-// Loads the project's audit rules (containers/audit/purple.rules) under a run's own key and
-// removes exactly those rules afterwards. Never touches rules it did not add.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { EnvironmentError } from '../cli/command.js';
+// Loads the audit rules derived from what the event layer and the detectors declare they need
+// (harness/events/needs.ts) under a run's own key, and removes exactly those rules afterwards.
+// Never touches rules it did not add.
+import { EnvironmentError } from '../shared/errors.js';
 import { type HostExec, localHost } from '../host/exec.js';
+import { auditRules, type Needs } from '../events/needs.js';
 
-export const AUDIT_RULES_FILE = fileURLToPath(new URL('../../../containers/audit/purple.rules', import.meta.url));
 export const RULE_KEY_PREFIX = 'purple';
 
-/** The rule lines of the rules file, as auditctl argument vectors with the key replaced by `key`. */
-export function ruleArgs(key: string, file = AUDIT_RULES_FILE): string[][] {
-  const rules: string[][] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((raw, index) => {
-      const line = raw.trim();
-      if (!line || line.startsWith('#')) return;
-      const args = line.split(/\s+/);
-      const k = args.indexOf('-k');
-      if (k < 0 || args[k + 1] !== RULE_KEY_PREFIX || args[0] !== '-a') {
-        throw new Error(`${file}:${index + 1}: each rule must be "-a ..." ending in "-k ${RULE_KEY_PREFIX}"`);
-      }
-      args[k + 1] = key;
-      rules.push(args);
-    });
-  return rules;
+/** The rules for these needs (plus the process table's own), as auditctl argument vectors under `key`. */
+export function ruleArgs(key: string, needs: readonly Needs[]): string[][] {
+  return auditRules(needs).map((args) => [...args, '-k', key]);
 }
 
 export interface LoadedRules {
@@ -35,7 +20,7 @@ export interface LoadedRules {
 }
 
 /** Adds the rules under `key`; on any failure removes what it added and throws with auditctl's answer. */
-export async function loadAuditRules(key: string, host: HostExec = localHost): Promise<LoadedRules> {
+export async function loadAuditRules(key: string, needs: readonly Needs[], host: HostExec = localHost): Promise<LoadedRules> {
   const added: string[][] = [];
   const remove = async (): Promise<string[]> => {
     const failures: string[] = [];
@@ -45,7 +30,7 @@ export async function loadAuditRules(key: string, host: HostExec = localHost): P
     }
     return failures;
   };
-  for (const args of ruleArgs(key)) {
+  for (const args of ruleArgs(key, needs)) {
     const r = await host.run('auditctl', args);
     if (r.code !== 0) {
       await remove();

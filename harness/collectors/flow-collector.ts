@@ -2,7 +2,7 @@
 // only reports a TCP flow's final byte count on DESTROY, long after TIME_WAIT, so live counts come
 // from listing the table (`conntrack -L`), which also keeps finished flows until they expire.
 import type { HostExec } from '../host/exec.js';
-import { localTransport } from '../targets/transport.js';
+import { localTransport } from '../host/transport.js';
 
 export type FlowListener = (line: string, stampedLine: string) => void;
 

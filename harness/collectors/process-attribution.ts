@@ -2,13 +2,13 @@
 // processes all descend from its containerd shim, and every SYSCALL record carries pid and
 // ppid, while fork/clone events carry the child's pid as their exit value.
 import type { AuditEvent } from '../audit/event.js';
+import { forkedChild } from '../events/facts.js';
 
 export interface Owner {
   scenario: string;
   container: string;
 }
 
-const FORKS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MAX_PARENTS = 200_000;
 const MAX_DEPTH = 64;
 
@@ -33,9 +33,8 @@ export class ProcessAttribution {
   attribute(event: AuditEvent): Owner | undefined {
     const { pid, ppid } = event.process;
     if (pid !== null && ppid !== null) this.learn(pid, ppid);
-    if (pid !== null && event.syscall && FORKS.has(event.syscall) && event.exit !== null && event.exit > 0) {
-      this.learn(event.exit, pid);
-    }
+    const child = forkedChild(event);
+    if (pid !== null && child !== null) this.learn(child, pid);
     return pid === null ? undefined : this.ownerOf(pid);
   }
 

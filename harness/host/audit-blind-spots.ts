@@ -2,14 +2,13 @@
 // The kernel evaluates rules in order and stops at the first match, and purple appends its rules
 // after the host's, so an earlier `never` rule silences them and `exclude` rules drop record types
 // (blind spots), while an earlier `always` rule only gives the events its own key (no change).
-
-/** Record types the detectors read. */
-const NEEDED_RECORDS = ['SYSCALL', 'EXECVE', 'PATH', 'CWD', 'SOCKADDR', 'PROCTITLE'];
-/** Syscalls purple's rules audit (containers/audit/purple.rules). */
-const NEEDED_SYSCALLS = ['execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'open', 'openat', 'creat', 'connect', 'chmod', 'fchmod', 'fchmodat'];
+// What is needed comes from the detectors' declarations (harness/events/needs.ts auditDemand).
+import type { AuditDemand } from '../events/needs.js';
 
 /** One warning per host rule that hides events, naming the rule and what it hides. */
-export function auditBlindSpots(rulesListing: string): string[] {
+export function auditBlindSpots(rulesListing: string, demand: AuditDemand): string[] {
+  const NEEDED_RECORDS = demand.records;
+  const NEEDED_SYSCALLS = demand.syscalls;
   const warnings: string[] = [];
   for (const rule of rulesListing.split('\n').map((l) => l.trim())) {
     const action = /^-a\s+(\S+)/.exec(rule)?.[1];
@@ -38,7 +37,7 @@ export function auditBlindSpots(rulesListing: string): string[] {
  * the kernel's first match and tag those events with their own key. One line per rule, saying so.
  * This changes nothing: purple attributes events by process, whatever rule or key matched them.
  */
-export function hostRulesFirst(rulesListing: string): string[] {
+export function hostRulesFirst(rulesListing: string, demand: AuditDemand): string[] {
   const notes: string[] = [];
   for (const rule of rulesListing.split('\n').map((l) => l.trim())) {
     const parts = /^-a\s+(\S+)/.exec(rule)?.[1]?.split(',') ?? [];
@@ -46,7 +45,7 @@ export function hostRulesFirst(rulesListing: string): string[] {
     const key = /(?:-k\s+|-F\s+key=)(\S+)/.exec(rule)?.[1] ?? null;
     if (key?.startsWith('purple-')) continue; // a purple run's own (this one's or a concurrent one's)
     const syscalls = [...rule.matchAll(/-S\s+(\S+)/g)].flatMap((m) => m[1]!.split(','));
-    const matched = syscalls.length === 0 || syscalls.includes('all') ? ['every syscall'] : syscalls.filter((s) => NEEDED_SYSCALLS.includes(s));
+    const matched = syscalls.length === 0 || syscalls.includes('all') ? ['every syscall'] : syscalls.filter((s) => demand.syscalls.includes(s));
     if (!matched.length) continue;
     notes.push(`"${rule}" matches ${matched.join(', ')}${scope(rule)} before purple's rules, so those events carry ${key ? `the key "${key}"` : 'no key'}`);
   }

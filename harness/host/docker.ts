@@ -1,6 +1,6 @@
 import Dockerode from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { EnvironmentError } from '../cli/command.js';
+import { EnvironmentError } from '../shared/errors.js';
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 

@@ -4,6 +4,7 @@ import { type HostExec, localHost } from './exec.js';
 import { imagesDir as defaultImagesDir } from './paths.js';
 import { IMAGE_NAMES, IMAGE_REPO_PREFIX, recipeHashes } from './recipes.js';
 import { auditBlindSpots, hostRulesFirst } from './audit-blind-spots.js';
+import { auditDemand, type AuditDemand } from '../events/needs.js';
 
 export interface Check {
   name: string;
@@ -37,13 +38,13 @@ const firstLine = (text: string): string => text.trim().split('\n')[0] ?? '';
  */
 export async function runDoctorChecks(
   host: HostExec = localHost,
-  options: { imagesDir?: string; hostTarget?: boolean } = {},
+  options: { imagesDir?: string; hostTarget?: boolean; audit?: AuditDemand } = {},
 ): Promise<Check[]> {
   // A host target runs its scenarios on the host itself: no engine, images or bridge involved.
   const notNeeded = (name: string) => pass(name, 'warn', 'not needed on a host target');
   const [dockerChecks, auditChecks, auditLog, conntrack] = await Promise.all([
     options.hostTarget ? [notNeeded('docker'), notNeeded('images')] : checkDocker(host, options.imagesDir ?? defaultImagesDir),
-    checkAudit(host),
+    checkAudit(host, options.audit ?? auditDemand([])),
     checkAuditLog(host),
     checkConntrack(host),
   ]);
@@ -100,7 +101,7 @@ export function parseAuditStatus(text: string): Record<string, number> {
   return status;
 }
 
-async function checkAudit(host: HostExec): Promise<Check[]> {
+async function checkAudit(host: HostExec, demand: AuditDemand): Promise<Check[]> {
   const res = await host.run('auditctl', ['-s']);
   if (res.code !== 0) {
     const why = res.code === 127 ? 'auditctl not installed' : firstLine(res.stderr) || `exit ${res.code}`;
@@ -136,8 +137,8 @@ async function checkAudit(host: HostExec): Promise<Check[]> {
       : failed('audit backlog', 'warn', `backlog_limit ${backlog} is small: bursts of events will be lost`, `auditctl -b ${AUDIT_BACKLOG_MIN}`),
   );
   const rules = await host.run('auditctl', ['-l']);
-  const blindSpots = rules.code === 0 ? auditBlindSpots(rules.stdout) : [];
-  const first = rules.code === 0 ? hostRulesFirst(rules.stdout) : [];
+  const blindSpots = rules.code === 0 ? auditBlindSpots(rules.stdout, demand) : [];
+  const first = rules.code === 0 ? hostRulesFirst(rules.stdout, demand) : [];
   checks.push(
     pass(
       'host audit rules',

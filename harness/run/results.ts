@@ -1,8 +1,10 @@
 // What a run produces: the model report.json serialises and every renderer in reports/ reads.
 import type { Alert } from '../../detectors/types.js';
+import type { Expectation, TelemetryCheck } from '../scenario/types.js';
+
+export type { Expectation, TelemetryCheck };
 
 export type Verdict = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'incomplete' | 'error';
-export type Expectation = 'alert' | 'no-alert';
 
 export interface StepOutcome {
   name: string;
@@ -22,12 +24,6 @@ export interface StepOutcome {
 }
 
 /** A telemetry requirement the scenario declares, and whether the run saw it. */
-export interface TelemetryCheck {
-  description: string;
-  satisfied: boolean;
-  eventIds: string[];
-}
-
 export interface AnalyticVerdict {
   analytic: string;
   technique: string;

@@ -9,13 +9,15 @@ import { ConntrackParser, flowKey } from '../telemetry/conntrack.js';
 import type { AuditCollector } from '../collectors/audit-collector.js';
 import type { FlowCollector } from '../collectors/flow-collector.js';
 import { ArtifactCollector } from '../collectors/artifact-collector.js';
-import type { ScenarioTarget } from '../targets/target.js';
+import type { ScenarioTarget } from './target.js';
 import type { Role, Scenario, Step } from '../scenario/types.js';
-import { WORKDIR_TEMPLATE } from '../scenario/loader.js';
+import { WORKDIR_TEMPLATE, payloadDirs } from '../scenario/loader.js';
 import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js';
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
-import { createEngine } from '../../detectors/engine.js';
+import { createEngine, detectorNeeds } from '../../detectors/engine.js';
+import { ContentSelection } from '../events/needs.js';
+import { userDirectory, type UserDirectory } from '../events/users.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
 import { score, type EmittedAlert } from './scoring.js';
@@ -53,10 +55,24 @@ export const SAVED = {
   context: 'context.json',
   steps: 'steps.json',
   alerts: 'alerts.json',
+  /** The victim's passwd and group when the run started (user names in replay are the target's). */
+  accounts: 'accounts.json',
+  /** Host name -> ids of the audit events of roles other than the victim (the sink's). */
+  roles: 'roles.json',
+  /** Every path whose content the detectors' needs selected, in order (read or gone). */
+  selected: 'content-selected.json',
 } as const;
 
 /** After an interruption, a cleanup step gets at most this long: the run must stop within seconds. */
 const INTERRUPTED_CLEANUP_STEP_MS = 5_000;
+
+/** Which files' content the detectors need: the same selection replay makes. */
+const contentSelection = new ContentSelection(detectorNeeds());
+
+/** The live content reader of one scenario's victim: it reads what the detectors' needs select. */
+export function newArtifactCollector(host: string): ArtifactCollector {
+  return new ArtifactCollector(host, contentSelection);
+}
 
 export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { scenario, inputs, slug } = request;
@@ -79,6 +95,9 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   let lostBefore = NaN;
   let engine: ReturnType<typeof createEngine> | undefined;
   let addresses: Partial<Record<Role, string>> = {};
+  let users: UserDirectory = userDirectory({}, env.users?.() ?? {});
+  let artifactCollector: ArtifactCollector | undefined;
+  const otherRoles = new Map<string, string[]>();
   const push = (item: TelemetryItem) => {
     for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
   };
@@ -98,7 +117,10 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
-    engine = createEngine({ shared, overrides: ctx.overrides });
+    const accounts = await env.accounts();
+    users = userDirectory(accounts, env.users?.() ?? {});
+    writeFileSync(path.join(dir, SAVED.accounts), JSON.stringify(accounts, null, 2));
+    engine = createEngine({ shared, overrides: ctx.overrides, users });
     writeFileSync(
       path.join(dir, SAVED.context),
       JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
@@ -107,12 +129,14 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     auditLog = createWriteStream(path.join(dir, SAVED.audit));
     flowLog = createWriteStream(path.join(dir, SAVED.flows));
     const victimName = env.hostName('victim');
-    const artifactCollector = new ArtifactCollector(victimName);
+    const collector = (artifactCollector = newArtifactCollector(victimName));
     ctx.audit.subscribe(slug, (event, raw, owner) => {
       auditLog!.write(raw.join('\n') + '\n');
       events.push(event);
-      if (owner.container === 'victim') artifactCollector.observe(event);
-      push({ kind: 'audit', event, host: env.hostName(owner.container as Role) });
+      const host = env.hostName(owner.container as Role);
+      if (owner.container === 'victim') collector.observe(event);
+      else otherRoles.set(host, [...(otherRoles.get(host) ?? []), event.id]);
+      push({ kind: 'audit', event, host });
     });
     for (const role of scenario.containers) {
       for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
@@ -127,13 +151,13 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     });
     lostBefore = (await ctx.audit.counters()).lost;
 
-    await env.copyScenario(scenario.dir);
+    for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
 
     const environment = scenarioEnv(templated, addresses);
     const values = templateValues(templated, addresses);
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      const fresh = await artifactCollector.collectMany((paths) => env.readArtifacts('victim', paths, deadline));
+      const fresh = await collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline));
       for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
@@ -185,13 +209,12 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
 
-  const users = env.users?.();
   const checks = evaluateTelemetryChecks(scenario, templated, {
     events,
     flows: [...flows.values()],
     artifacts,
     addresses,
-    ...(users ? { users } : {}),
+    users: users.users(),
   });
   const verdicts = score({
     analytics: ctx.analytics,
@@ -204,6 +227,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const own = verdicts.find((v) => v.analytic === scenario.analytic)!;
   const alerts = emitted.map((e) => e.alert);
   writeFileSync(path.join(dir, SAVED.artifacts), JSON.stringify(artifacts, null, 2));
+  writeFileSync(path.join(dir, SAVED.roles), JSON.stringify(Object.fromEntries(otherRoles), null, 2));
+  writeFileSync(path.join(dir, SAVED.selected), JSON.stringify(artifactCollector?.selected ?? [], null, 2));
   writeFileSync(path.join(dir, SAVED.steps), JSON.stringify(steps, null, 2));
   writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify(alerts, null, 2));
   const result: ScenarioResult = {

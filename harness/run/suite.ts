@@ -8,9 +8,10 @@ import type Dockerode from 'dockerode';
 import { AUDIT_LOG, AuditCollector } from '../collectors/audit-collector.js';
 import { FlowCollector } from '../collectors/flow-collector.js';
 import type { Scenario, InputValue } from '../scenario/types.js';
-import type { ScenarioTarget } from '../targets/target.js';
-import type { HostTransport } from '../targets/transport.js';
+import type { ScenarioTarget } from './target.js';
+import type { HostTransport } from '../host/transport.js';
 import type { SharedConfig } from '../../detectors/types.js';
+import { detectorNeeds } from '../../detectors/engine.js';
 import { summarizeAnalytics } from './judge/coverage.js';
 import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
@@ -150,7 +151,7 @@ async function runTarget(
   keySuffix: string,
   warn: (warning: string) => void,
 ): Promise<{ results: ScenarioResult[]; rules: string[] }> {
-  const audit = new AuditCollector(runId, AUDIT_LOG, target.transport, keySuffix);
+  const audit = new AuditCollector(runId, AUDIT_LOG, target.transport, keySuffix, detectorNeeds());
   const flows = new FlowCollector(undefined, target.transport.root);
   const results: ScenarioResult[] = [];
   const slugSuffix = keySuffix;

@@ -3,12 +3,13 @@
 // Pure functions over the shared telemetry contracts.
 import path from 'node:path';
 import type { AuditEvent } from '../audit/event.js';
+import { createdFileItems, isSuccessfulExec, resolveFile } from '../events/facts.js';
+import { ProcessTable } from '../events/process-table.js';
 import type { FileArtifact, Flow } from '../telemetry/types.js';
 import { ARCHIVE_FORMATS } from '../telemetry/content.js';
-import type { TelemetryCheck } from '../run/results.js';
-import { formatSize, parseSize } from '../../detectors/lib/units.js';
+import { formatSize, parseSize } from '../shared/units.js';
 import { interpolate, templateValues, type Addresses } from './inputs.js';
-import type { InputValue, Role, Scenario, TelemetryCheckSpec } from './types.js';
+import type { InputValue, Role, Scenario, TelemetryCheck, TelemetryCheckSpec } from './types.js';
 
 export interface CollectedTelemetry {
   events: AuditEvent[];
@@ -28,10 +29,7 @@ export const VICTIM_UIDS: Readonly<Record<string, number>> = {
   root: 0, daemon: 1, bin: 2, sys: 3, 'www-data': 33, backup: 34, nobody: 65534, alice: 1000, 'svc-app': 999,
 };
 
-const EXEC_SYSCALLS = new Set(['execve', 'execveat']);
-const FORK_SYSCALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const OPEN_SYSCALLS = new Set(['open', 'openat', 'openat2', 'creat']);
-const O_CREAT = 0x40;
 const EINPROGRESS = -115;
 const MAX_ANCESTRY = 64;
 
@@ -57,27 +55,12 @@ interface ProcessNode {
   names: Set<string>;
 }
 
-/** pid -> parent and identities, from every event's process fields and from fork/clone exits. */
+/** pid -> parent and identities, as the event layer's process table learnt them from the run's events. */
 export function buildProcessTree(events: AuditEvent[]): Map<number, ProcessNode> {
+  const table = new ProcessTable();
+  for (const e of events) table.observe(e, null, Date.parse(e.time) || 0);
   const tree = new Map<number, ProcessNode>();
-  const node = (pid: number): ProcessNode => {
-    let n = tree.get(pid);
-    if (!n) tree.set(pid, (n = { ppid: null, names: new Set() }));
-    return n;
-  };
-  const identities = (e: AuditEvent) => [e.process.exe ? path.posix.basename(e.process.exe) : null, e.process.comm].filter((x): x is string => !!x);
-  for (const e of events) {
-    const pid = e.process.pid;
-    if (pid === null) continue;
-    const n = node(pid);
-    if (e.process.ppid !== null) n.ppid = e.process.ppid;
-    for (const name of identities(e)) n.names.add(name);
-    if (e.syscall && FORK_SYSCALLS.has(e.syscall) && e.exit !== null && e.exit > 0 && e.exit !== pid) {
-      const child = node(e.exit);
-      if (child.ppid === null) child.ppid = pid;
-      for (const name of identities(e)) child.names.add(name);
-    }
-  }
+  for (const p of table.processes()) tree.set(p.pid, { ppid: p.ppid, names: new Set(p.names) });
   return tree;
 }
 
@@ -132,7 +115,7 @@ class Evaluation {
     const base = path.posix.basename(exe);
     const ancestorName = ancestor === undefined ? undefined : path.posix.basename(ancestor);
     const matches = this.t.events.filter((e) => {
-      if (!e.syscall || !EXEC_SYSCALLS.has(e.syscall) || e.success === false) return false;
+      if (!isSuccessfulExec(e)) return false;
       const p = e.process;
       const exeOk = want
         ? p.exe === want || p.argv[0] === want
@@ -155,7 +138,7 @@ class Evaluation {
   /** What was seen instead, so a failed check says which condition missed. */
   private execveHint(base: string): string {
     const same = this.t.events.filter(
-      (e) => e.syscall && EXEC_SYSCALLS.has(e.syscall) && ((e.process.exe && path.posix.basename(e.process.exe) === base) || (e.process.argv[0] && path.posix.basename(e.process.argv[0]) === base)),
+      (e) => e.syscall?.startsWith('execve') && ((e.process.exe && path.posix.basename(e.process.exe) === base) || (e.process.argv[0] && path.posix.basename(e.process.argv[0]) === base)),
     );
     if (!same.length) return `no execve of ${base} seen`;
     const e = same[0]!;
@@ -224,10 +207,10 @@ class Evaluation {
 
     const created = new Map<string, string[]>(); // path -> event ids
     for (const e of this.t.events) {
-      const p = createdPath(e);
-      if (p === null || !isUnder(p, dir)) continue;
       if (uid !== undefined && e.process.uid !== uid) continue;
-      created.set(p, [...(created.get(p) ?? []), e.id]);
+      for (const { path: p } of createdFileItems(e)) {
+        if (isUnder(p, dir)) created.set(p, [...(created.get(p) ?? []), e.id]);
+      }
     }
     if (!created.size) return result(description, [], `no file creation under ${dir} seen`);
     if (!wants.length) return result(description, [...created.values()].flat(), null);
@@ -257,7 +240,7 @@ class Evaluation {
     const matches = this.t.events.filter((e) => {
       if (!e.syscall || !OPEN_SYSCALLS.has(e.syscall) || e.success === false) return false;
       if (uid !== undefined && e.process.uid !== uid) return false;
-      return e.files.some((f) => f.nametype !== 'PARENT' && f.name !== null && resolvePath(f.name, e.process.cwd) === file);
+      return e.files.some((f) => f.nametype !== 'PARENT' && resolveFile(e, f) === file);
     });
     return result(`open of ${file}${user === undefined ? '' : ` by ${user}`}`, matches.map((e) => e.id), matches.length ? null : 'not seen');
   }
@@ -267,20 +250,9 @@ function result(description: string, eventIds: string[], missing: string | null)
   return { description: missing ? `${description}: ${missing}` : description, satisfied: missing === null, eventIds };
 }
 
-/** The absolute path an event created, or null: a CREATE path item, or an open with O_CREAT, or creat(). */
+/** The absolute path an event created (the event layer's meaning of "created"), or null. */
 export function createdPath(e: AuditEvent): string | null {
-  if (!e.syscall || !OPEN_SYSCALLS.has(e.syscall) || e.success === false) return null;
-  const items = e.files.filter((f) => f.name !== null && f.nametype !== 'PARENT');
-  const create = items.find((f) => f.nametype === 'CREATE');
-  const flagArg = e.syscall === 'open' ? e.args[1] : e.syscall === 'openat' ? e.args[2] : undefined;
-  const flags = flagArg === undefined ? 0 : parseInt(flagArg, 16);
-  const withCreat = e.syscall === 'creat' || (Number.isFinite(flags) && (flags & O_CREAT) !== 0);
-  const item = create ?? (withCreat ? items.at(-1) : undefined);
-  return item?.name ? resolvePath(item.name, e.process.cwd) : null;
-}
-
-function resolvePath(name: string, cwd: string | null): string {
-  return path.posix.normalize(name.startsWith('/') ? name : path.posix.join(cwd ?? '/', name));
+  return createdFileItems(e)[0]?.path ?? null;
 }
 
 function isUnder(file: string, dir: string): boolean {

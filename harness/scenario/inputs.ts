@@ -1,8 +1,8 @@
 // Scenario inputs: typed conversion of defaults and `--set key=value` overrides, and {{name}}
 // substitution. Values end up inside shell commands (`run:`), so strings, paths and users are
 // limited to characters that never need quoting.
-import { parseSize } from '../../detectors/lib/units.js';
-import { UsageError } from '../cli/command.js';
+import { parseSize } from '../shared/units.js';
+import { UsageError } from '../shared/errors.js';
 import type { InputSpec, InputValue, Role, Scenario } from './types.js';
 import { ROLES } from './types.js';
 

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { loadCatalog, type AnalyticRef } from '../attack/catalog.js';
-import type { Expectation } from '../run/results.js';
-import { parseSize } from '../../detectors/lib/units.js';
+import type { Expectation } from './types.js';
+import { parseSize } from '../shared/units.js';
 import { ARCHIVE_FORMATS } from '../telemetry/content.js';
 import { convertInput, interpolate, templateNames } from './inputs.js';
 import {
@@ -24,6 +24,30 @@ import {
 } from './types.js';
 
 export const SCENARIO_FILE = 'scenario.yaml';
+/**
+ * Payload scripts several scenarios use live once, in this folder next to the scenario folders; a step's `script:`
+ * is looked up in the scenario's own folder first, then here. Both are copied to the same payload folder at run time.
+ */
+export const SHARED_PAYLOADS = '_payloads';
+
+/** The shared payload folder of the scenarios in the folder holding `scenarioDir`. */
+export function sharedPayloadsDir(scenarioDir: string): string {
+  return path.join(path.dirname(scenarioDir), SHARED_PAYLOADS);
+}
+
+/** The local file a step's `script:` names: the scenario's own, else the shared one. */
+export function payloadFile(scenario: Pick<Scenario, 'dir'>, script: string): string {
+  const own = path.join(scenario.dir, script);
+  if (existsSync(own)) return own;
+  const shared = path.join(sharedPayloadsDir(scenario.dir), script);
+  return existsSync(shared) ? shared : own;
+}
+
+/** The folders copied into a scenario's payload folder, in order (the scenario's own last, so its files win). */
+export function payloadDirs(scenario: Pick<Scenario, 'dir'>): string[] {
+  const shared = sharedPayloadsDir(scenario.dir);
+  return existsSync(shared) && statSync(shared).isDirectory() ? [shared, scenario.dir] : [scenario.dir];
+}
 /** The project's own scenarios/ folder, wherever purple is run from. */
 export const DEFAULT_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios', import.meta.url));
 export const SCHEMA_PATH = fileURLToPath(new URL('../../../harness/scenario/scenario.schema.json', import.meta.url));
@@ -63,7 +87,7 @@ export function loadScenarios(dir = DEFAULT_SCENARIOS_DIR): LoadedScenarios {
   if (!existsSync(dir)) return { scenarios, errors };
   if (!statSync(dir).isDirectory()) return { scenarios, errors: [{ file: shown(dir), line: null, field: '', message: 'is not a folder of scenarios' }] };
   const folders = readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== SHARED_PAYLOADS)
     .map((d) => path.join(dir, d.name))
     .sort();
   const seen = new Map<string, string>();
@@ -356,8 +380,12 @@ function checkMeaning(raw: Obj, dir: string, file: string, ctx: Context): Scenar
   const timeoutMs = raw.timeout === undefined ? DEFAULT_SCENARIO_TIMEOUT_MS : (parseTimeout(raw.timeout) ?? DEFAULT_SCENARIO_TIMEOUT_MS);
 
   // Steps.
-  const steps = list(raw.steps).map((s, i) => checkStep(s, ['steps', i], { dir, containers, timeoutMs, ctx, checkTemplates, cleanup: false }));
-  const cleanup = list(raw.cleanup).map((s, i) => checkStep(s, ['cleanup', i], { dir, containers, timeoutMs, ctx, checkTemplates, cleanup: true }));
+  // Shared payloads this scenario names: listed with its own files when a script is missing.
+  const sharedUsed = [...list(raw.steps), ...list(raw.cleanup)]
+    .map((s) => (typeof s === 'object' && s !== null ? str((s as Obj).script) : undefined))
+    .filter((s): s is string => s !== undefined && existsSync(path.join(sharedPayloadsDir(dir), s)) && !existsSync(path.join(dir, s)));
+  const steps = list(raw.steps).map((s, i) => checkStep(s, ['steps', i], { dir, containers, timeoutMs, ctx, checkTemplates, cleanup: false, sharedUsed }));
+  const cleanup = list(raw.cleanup).map((s, i) => checkStep(s, ['cleanup', i], { dir, containers, timeoutMs, ctx, checkTemplates, cleanup: true, sharedUsed }));
   const names = new Map<string, number>();
   steps.forEach((s, i) => {
     if (!s) return;
@@ -472,6 +500,8 @@ interface StepContext {
   ctx: Context;
   checkTemplates: (at: FieldPath, value: unknown) => void;
   cleanup: boolean;
+  /** Shared payloads (scenarios/_payloads) this scenario names. */
+  sharedUsed: string[];
 }
 
 function checkStep(raw: unknown, at: FieldPath, c: StepContext): Step | null {
@@ -493,7 +523,7 @@ function checkStep(raw: unknown, at: FieldPath, c: StepContext): Step | null {
   let command: Step['command'] | null = null;
   const script = str(raw.script);
   if (script !== undefined && !hasRun) {
-    const problem = scriptProblem(c.dir, script);
+    const problem = scriptProblem(c.dir, script, c.sharedUsed);
     if (problem) ctx.error([...at, 'script'], problem);
     const args = list(raw.args).map((a) => (typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean' ? String(a) : ''));
     args.forEach((a, i) => c.checkTemplates([...at, 'args', i], a));
@@ -525,10 +555,10 @@ function checkStep(raw: unknown, at: FieldPath, c: StepContext): Step | null {
   };
 }
 
-function scriptProblem(dir: string, script: string): string | null {
+function scriptProblem(dir: string, script: string, sharedUsed: string[]): string | null {
   if (path.isAbsolute(script) || script.split(/[\\/]/).includes('..')) return `must be a file inside the scenario folder (got ${JSON.stringify(script)})`;
   if (script === SCENARIO_FILE) return `${SCENARIO_FILE} is not a payload`;
-  const file = path.join(dir, script);
+  const file = payloadFile({ dir }, script);
   let isFile = false;
   let executable = false;
   try {
@@ -536,8 +566,9 @@ function scriptProblem(dir: string, script: string): string | null {
     isFile = st.isFile();
     executable = (st.mode & 0o111) !== 0;
   } catch {
-    const present = readdirSync(dir).filter((f) => f !== SCENARIO_FILE);
-    return `no file ${script} in ${shown(dir)} (files: ${present.join(', ') || 'none'})`;
+    // The scenario's own files and the shared payloads it already names; the shared folder is the other place to look.
+    const present = [...new Set([...readdirSync(dir).filter((f) => f !== SCENARIO_FILE), ...sharedUsed])].sort();
+    return `no file ${script} in ${shown(dir)} (files: ${present.join(', ') || 'none'}) or in ${shown(sharedPayloadsDir(dir))}`;
   }
   if (!isFile) return `${script} is not a file`;
   const head = readFileSync(file).subarray(0, 2).toString('latin1');

@@ -1,7 +1,6 @@
 // A loaded, validated scenario: what `scenarios/<id>/scenario.yaml` says, in the shape the runner
 // executes and the reports read. Template fields ({{name}}) are kept as written; resolve them with
 // resolveInputs() + interpolate() (harness/scenario/inputs.ts) at run time.
-import type { Expectation } from '../run/results.js';
 
 export const ROLES = ['victim', 'sink', 'trusted'] as const;
 /** victim: where the behaviour happens; sink: an untrusted host outside; trusted: the trusted backup host. */
@@ -130,4 +129,14 @@ export interface ScenarioError {
   /** Dotted path of the field (steps[1].launch), or "" for the whole file. */
   field: string;
   message: string;
+}
+
+/** What a scenario expects of its analytic's detector. */
+export type Expectation = 'alert' | 'no-alert';
+
+/** One telemetry check as evaluated against what a run collected. */
+export interface TelemetryCheck {
+  description: string;
+  satisfied: boolean;
+  eventIds: string[];
 }

@@ -6,8 +6,11 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { SCENARIO_MOUNT, type Role } from '../scenario/types.js';
 import type { FileArtifact } from '../telemetry/types.js';
-import { launchStep } from '../run/step-launcher.js';
-import type { ScenarioTarget, StepRequest, StepResult } from './target.js';
+import type { AccountFiles } from '../events/users.js';
+import { launchStep, type ExecOptions, type ExecResult } from './step-launcher.js';
+
+export type { ExecOptions, ExecResult };
+import type { ScenarioTarget, StepRequest, StepResult } from '../run/target.js';
 import { localEngineHost, type EngineHost } from './engine-host.js';
 
 export const LABEL_RUN = 'purple.run';
@@ -23,25 +26,6 @@ export const LIMITS = {
   /** Writable layer cap is not enforceable on overlay2 without xfs quotas; /dev/shm is sized. */
   shmBytes: 64 * 1024 * 1024,
 };
-
-export interface ExecOptions {
-  user: string;
-  cmd: string[];
-  env?: Record<string, string>;
-  workdir?: string;
-  tty?: boolean;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  stdin?: string;
-}
-
-export interface ExecResult {
-  exitCode: number | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  pid: number | null;
-}
 
 export interface RoleContainer {
   role: Role;
@@ -155,6 +139,15 @@ export class DockerEnvironment implements ScenarioTarget {
 
   launch(request: StepRequest): Promise<StepResult> {
     return launchStep(this, request);
+  }
+
+  async accounts(): Promise<AccountFiles> {
+    const files = await this.readArtifacts('victim', ['/etc/passwd', '/etc/group']).catch(() => new Map<string, FileArtifact>());
+    const text = (file: string) => {
+      const artifact = files.get(file);
+      return artifact && !artifact.unread ? artifact.text ?? '' : '';
+    };
+    return { passwd: text('/etc/passwd'), group: text('/etc/group') };
   }
 
   readArtifacts(role: Role, paths: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>> {

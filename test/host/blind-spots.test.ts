@@ -3,6 +3,8 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { auditBlindSpots } from '../../harness/host/audit-blind-spots.js';
+import { auditDemand } from '../../harness/events/needs.js';
+import { detectorNeeds } from '../../detectors/engine.js';
 import { purple, readReport, tempDir } from '../run/helpers.js';
 
 describe('audit blind spots', function () {
@@ -17,7 +19,7 @@ describe('audit blind spots', function () {
       '-w /etc/passwd -p wa -k identity',
       '-a always,exit -F arch=b64 -S connect -F key=purple-x',
     ].join('\n');
-    const warnings = auditBlindSpots(listing);
+    const warnings = auditBlindSpots(listing, auditDemand(detectorNeeds()));
     expect(warnings).to.have.length(4);
     expect(warnings[0]).to.include('hides execve').and.to.include('exe=/usr/sbin/cron');
     expect(warnings[1]).to.include('every syscall').and.to.include('uid=33');

@@ -7,6 +7,8 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { hostRulesFirst } from '../../harness/host/audit-blind-spots.js';
+import { auditDemand } from '../../harness/events/needs.js';
+import { detectorNeeds } from '../../detectors/engine.js';
 import { CLEAN, leftBehind, purple, readReport, tempDir } from '../run/helpers.js';
 
 /** CIS-style rules, in the order they are to appear at the front of the list. */
@@ -34,6 +36,7 @@ describe('host audit rules that match before purple\'s', function () {
         '-a never,exit -F arch=b64 -S openat',
         '-w /etc/passwd -p wa -k identity',
       ].join('\n'),
+      auditDemand(detectorNeeds()),
     );
     expect(notes).to.have.length(2);
     expect(notes[0]).to.include('matches execve').and.to.include('the key "exec"');

@@ -1,5 +1,6 @@
 // The whole shipped suite against real Docker and auditd: every scenario runs, its telemetry is
-// really collected, the verdicts are right, replay agrees with the live run, nothing is left.
+// really collected, the verdicts are right, replay agrees with the live run (same alerts, same files selected for
+// their content), nothing is left.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -84,16 +85,39 @@ describe('purple run over every shipped scenario (real Docker + auditd)', functi
     expect(left).to.deep.equal({ containers: '', networks: '', rules: '' });
   });
 
+  type Replayed = { scenarios: { id: string; alerts: { analytic: string; summary: string }[]; stats: { content: { selected: string[] } } }[] };
+  let replaying: Promise<Replayed> | undefined;
+  const replayRun = () =>
+    (replaying ??= purple(['replay', '--run', out, '--format', 'json']).then((r) => {
+      expect(r.exitCode, String(r.all)).to.equal(0);
+      return JSON.parse(String(r.stdout)) as Replayed;
+    }));
+
   it('gives the same alerts on replay of the saved telemetry as live', async function () {
-    const r = await purple(['replay', '--run', out, '--format', 'json']);
-    expect(r.exitCode, String(r.all)).to.equal(0);
-    const replayed = JSON.parse(String(r.stdout)) as { scenarios: { id: string; alerts: { analytic: string; summary: string }[] }[] };
+    const replayed = await replayRun();
     for (const s of report.scenarios) {
       const again = replayed.scenarios.find((x) => x.id === s.id || x.id === path.basename(s.dir));
       expect(again, `replay of ${s.id}`).to.not.equal(undefined);
       const key = (alerts: { analytic: string; summary: string }[]) => alerts.map((a) => `${a.analytic}: ${a.summary}`).sort();
       expect(key(again!.alerts), s.id).to.deep.equal(key(s.alerts));
     }
+  });
+
+  it('selects the same files for their content on replay as live, per scenario', async function () {
+    const replayed = await replayRun();
+    for (const s of report.scenarios) {
+      const again = replayed.scenarios.find((x) => x.id === s.id || x.id === path.basename(s.dir))!;
+      const live = JSON.parse(readFileSync(path.join(out, s.dir, 'content-selected.json'), 'utf8')) as string[];
+      expect(again.stats.content.selected, s.id).to.deep.equal(live);
+      // Every file read live was one the selection named (the rest were gone before they could be read).
+      const read = (JSON.parse(readFileSync(path.join(out, s.dir, 'artifacts.json'), 'utf8')) as FileArtifact[]).map((a) => a.path);
+      expect(live, s.id).to.include.members(read);
+    }
+    // The selection is not trivially empty: the archive, the padded binary and the uploaded file are among them.
+    const selected = (id: string) => replayed.scenarios.find((x) => x.id === id)!.stats.content.selected;
+    expect(selected('an1214-python-xor-archive')).to.include('/tmp/.thumbnails.db');
+    expect(selected('an1529-padded-binary-exec').some((p) => p.endsWith('/update-agent'))).to.equal(true);
+    expect(selected('an1170-cron-scp-exfil').some((p) => p.endsWith('.tar.enc'))).to.equal(true);
   });
 
   it('writes every report format', function () {

@@ -1,8 +1,8 @@
 // Temp scenario folders for loader tests: copies of shipped scenarios, edited as text.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SCENARIOS_DIR } from '../../harness/scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, SHARED_PAYLOADS } from '../../harness/scenario/loader.js';
 
 export class TempScenarios {
   readonly root = mkdtempSync(path.join(tmpdir(), 'purple-scenarios-'));
@@ -11,6 +11,9 @@ export class TempScenarios {
   copy(id: string, as = id): string {
     const dir = path.join(this.root, as);
     cpSync(path.join(DEFAULT_SCENARIOS_DIR, id), dir, { recursive: true });
+    // The shared payload folder goes along: steps may name its scripts.
+    const shared = path.join(this.root, SHARED_PAYLOADS);
+    if (!existsSync(shared)) cpSync(path.join(DEFAULT_SCENARIOS_DIR, SHARED_PAYLOADS), shared, { recursive: true });
     return dir;
   }
 

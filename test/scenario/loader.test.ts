@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SCENARIOS_DIR, formatScenarioError, loadScenario, loadScenarios, requireScenarios, ScenarioLoadError } from '../../harness/scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, formatScenarioError, loadScenario, loadScenarios, payloadFile, requireScenarios, ScenarioLoadError, SHARED_PAYLOADS } from '../../harness/scenario/loader.js';
 import { loadCatalog } from '../../harness/attack/catalog.js';
 import type { ScenarioError } from '../../harness/scenario/types.js';
 import { lineOf, TempScenarios } from './helpers.js';
@@ -52,10 +52,25 @@ describe('scenario loader', () => {
           if ('script' in step.command) {
             const name = step.command.script;
             const set = copies.get(name) ?? new Set();
-            set.add(readFileSync(path.join(s.dir, name), 'utf8'));
+            set.add(readFileSync(payloadFile(s, name), 'utf8'));
             copies.set(name, set);
           }
       for (const [name, versions] of copies) expect(versions.size, `${name} differs between scenarios`).to.equal(1);
+    });
+
+    it('a payload used by several scenarios lives once, in the shared folder', () => {
+      const users = new Map<string, Set<string>>();
+      for (const s of scenarios)
+        for (const step of [...s.steps, ...s.cleanup])
+          if ('script' in step.command) users.set(step.command.script, (users.get(step.command.script) ?? new Set()).add(s.id));
+      const shared = path.join(DEFAULT_SCENARIOS_DIR, SHARED_PAYLOADS);
+      for (const [script, ids] of users) {
+        if (ids.size < 2) continue;
+        for (const s of scenarios.filter((x) => ids.has(x.id))) {
+          expect(payloadFile(s, script), `${s.id} keeps its own copy of ${script}`).to.equal(path.join(shared, script));
+        }
+      }
+      expect(readdirSync(shared).sort()).to.deep.equal(['make-payload.sh', 'pad-binary.sh', 'scp-upload.sh', 'seed-documents.sh']);
     });
 
     it('host-capable scenarios put every path they write under {{workdir}}', () => {

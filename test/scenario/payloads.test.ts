@@ -13,7 +13,7 @@ import { analyzeFile } from '../../harness/telemetry/safe-read.js';
 import type { FileArtifact } from '../../harness/telemetry/types.js';
 import { evaluateTelemetryChecks } from '../../harness/scenario/checks.js';
 import { interpolate, resolveInputs, scenarioEnv, templateNames } from '../../harness/scenario/inputs.js';
-import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, loadScenarios, payloadFile } from '../../harness/scenario/loader.js';
 import { ROLES, type Scenario, type Step } from '../../harness/scenario/types.js';
 
 const MAPPED = ['/home/alice', '/usr/local/bin', '/var/tmp', '/dev/shm', '/tmp'];
@@ -44,7 +44,7 @@ class FakeVictim {
   run(scenario: Scenario, step: Step, values: Record<string, string | number | boolean>): { ms: number; stdout: string } {
     const argv =
       'script' in step.command
-        ? [path.join(scenario.dir, step.command.script), ...step.command.args.map((a) => this.map(scenario, interpolate(a, values)))]
+        ? [payloadFile(scenario, step.command.script), ...step.command.args.map((a) => this.map(scenario, interpolate(a, values)))]
         : ['/bin/sh', '-c', this.map(scenario, interpolate(step.command.run, values))];
     const started = Date.now();
     const stdout = execFileSync(argv[0]!, argv.slice(1), {
@@ -218,7 +218,7 @@ describe('scenario payloads on this host', function () {
       for (const step of s.steps)
         if ('script' in step.command && usesAddress(step) && !seen.has(step.command.script)) {
           seen.add(step.command.script);
-          execFileSync('sh', ['-n', path.join(s.dir, step.command.script)]);
+          execFileSync('sh', ['-n', payloadFile(s, step.command.script)]);
         }
     expect([...seen].sort()).to.deep.equal(['ftp-upload.sh', 'scp-upload.sh', 'tftp-upload.sh']);
   });

@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../command.js';
-import { docker } from '../../host/docker.js';
 import { LABEL_RUN } from '../../targets/docker-environment.js';
-import { listPurpleRules, RULE_KEY_PREFIX } from '../../collectors/audit-rules.js';
+import { RULE_KEY_PREFIX } from '../../collectors/audit-rules.js';
+import { loadTargetKinds } from '../../targets/kinds.js';
 import { isRunAlive, knownRuns, markRunEnded } from '../../run/live-runs.js';
-import { RUN_ID_PATTERN } from '../../run/suite.js';
 
 const usage = `usage: purple cleanup [RUN_ID...] [--dry-run]
 
@@ -28,34 +26,14 @@ export const cleanupCommand: Command = {
     const only = new Set(parsed.positionals);
     const dry = parsed.values['dry-run']!;
     const wanted = (runId: string | undefined) => !!runId && (only.size === 0 || only.has(runId)) && !isRunAlive(runId);
-    const client = docker();
     let removed = 0;
     const act = async (what: string, action: () => Promise<unknown>) => {
       console.log(`${dry ? 'would remove' : 'removing'} ${what}`);
       if (!dry) await action();
       removed++;
     };
-
-    for (const info of await client.listContainers({ all: true, filters: { label: [LABEL_RUN] } })) {
-      if (wanted(info.Labels[LABEL_RUN])) {
-        await act(`container ${info.Names[0]?.replace(/^\//, '')} (run ${info.Labels[LABEL_RUN]})`, () =>
-          client.getContainer(info.Id).remove({ force: true, v: true }),
-        );
-      }
-    }
-    for (const info of await client.listNetworks({ filters: { label: [LABEL_RUN] } })) {
-      if (wanted(info.Labels?.[LABEL_RUN])) {
-        await act(`network ${info.Name} (run ${info.Labels?.[LABEL_RUN]})`, () => client.getNetwork(info.Id).remove());
-      }
-    }
-    for (const rule of await listPurpleRules()) {
-      // A run with several targets keys each target's rules `purple-<run id>-t<n>`.
-      const key = rule.find((a) => a.startsWith(`key=${RULE_KEY_PREFIX}-`))?.slice(`key=${RULE_KEY_PREFIX}-`.length);
-      const runId = key ? (RUN_ID_PATTERN.exec(key)?.[0] ?? key) : undefined;
-      if (wanted(runId)) {
-        await act(`audit rule ${rule.slice(1).join(' ')}`, () => execa('auditctl', rule));
-      }
-    }
+    // Each target kind removes what its killed runs left on this machine.
+    for (const kind of await loadTargetKinds()) await kind.cleanup?.(wanted, act);
     for (const runId of knownRuns()) if (wanted(runId) && !dry) markRunEnded(runId);
     console.log(removed === 0 ? 'nothing to clean up' : `${dry ? 'would remove' : 'removed'} ${removed} object(s)`);
     return EXIT.ok;

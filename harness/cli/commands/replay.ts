@@ -11,6 +11,7 @@ import { EMPTY_CONFIG, loadConfig, type LoadedConfig } from '../../config.js';
 import { EngineConfigError } from '../../../detectors/engine.js';
 import { ReplayInputError, replay, type ReplayResult } from '../../../detectors/replay.js';
 import type { Alert } from '../../../detectors/types.js';
+import { SAVED } from '../../run/scenario-run.js';
 
 const USAGE = `usage: purple replay --audit-log FILE [--flows FILE] [--artifacts FILE] [--root DIR] [options]
        purple replay --run DIR [options]
@@ -24,7 +25,7 @@ Runs the detectors (AN1214, AN1529, AN1170) over recorded telemetry, streaming, 
                      without --root or --artifacts, content checks report "no content" in the stats
   --host NAME        host name to attach to telemetry that names none
   --run DIR          replay a saved run: each DIR/scenarios/<id>/ (audit.log, flows.conntrack, artifacts.json,
-                     context.json with the scenario's trusted_cidrs)
+                     context.json with the scenario's trusted_cidrs, accounts.json, roles.json)
   --config FILE      trusted_cidrs, standard_users and per-analytic thresholds (YAML or JSON)
   --only IDS         comma-separated analytics to run (e.g. AN1214,AN1170)
   --format F         table (default on a terminal) or json: {"alerts": [...], "stats": {...}}
@@ -108,6 +109,7 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
     const auditLog = path.join(sdir, 'audit.log');
     if (!statSync(sdir).isDirectory() || !existsSync(auditLog)) continue;
     const context = readContext(path.join(sdir, 'context.json'));
+    const recorded = readRecorded(sdir);
     const flows = path.join(sdir, 'flows.conntrack');
     const artifacts = path.join(sdir, 'artifacts.json');
     const result = await replay({
@@ -116,6 +118,7 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
       ...(existsSync(artifacts) ? { artifacts } : {}),
       ...(root ? { root } : {}),
       ...(context.host ? { host: context.host } : {}),
+      ...recorded,
       shared: {
         trustedCidrs: [...new Set([...config.shared.trustedCidrs, ...context.trustedCidrs])],
         standardUsers: config.shared.standardUsers,
@@ -124,6 +127,30 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
       ...(only ? { only } : {}),
     });
     out.push({ id, result });
+  }
+  return out;
+}
+
+/** What a live run recorded besides the telemetry: the target's accounts and the events of other roles than the victim. */
+function readRecorded(sdir: string): { accounts?: { passwd: string; group: string }; eventHosts?: Map<string, string> } {
+  const out: ReturnType<typeof readRecorded> = {};
+  const json = (name: string): unknown => {
+    const file = path.join(sdir, name);
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  const accounts = json(SAVED.accounts) as { passwd?: unknown; group?: unknown } | undefined;
+  if (accounts && typeof accounts.passwd === 'string' && typeof accounts.group === 'string') out.accounts = { passwd: accounts.passwd, group: accounts.group };
+  const roles = json(SAVED.roles) as Record<string, unknown> | undefined;
+  if (roles && typeof roles === 'object') {
+    out.eventHosts = new Map();
+    for (const [host, ids] of Object.entries(roles)) {
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') out.eventHosts.set(id, host);
+    }
   }
   return out;
 }

@@ -8,17 +8,12 @@ import { checkOverrides, parseSetArgs, resolveInputs } from '../../scenario/inpu
 import type { Platform, Scenario } from '../../scenario/types.js';
 import { loadConfig } from '../../config.js';
 import { loadDetectors } from '../../../detectors/registry.js';
-import { createEngine } from '../../../detectors/engine.js';
-import { docker } from '../../host/docker.js';
-import { DockerEnvironment } from '../../targets/docker-environment.js';
-import { localTransport } from '../../targets/transport.js';
-import { parseSshTarget, PASSWORD_ENV, type SshOptions, type SshTargetSpec } from '../../targets/ssh/session.js';
-import { connectEngine } from '../../targets/ssh/engine-run.js';
-import { localEngineHost } from '../../targets/engine-host.js';
-import { connectHost, parseUserMap } from '../../targets/ssh/host-run.js';
+import { createEngine, detectorNeeds } from '../../../detectors/engine.js';
+import { auditDemand } from '../../events/needs.js';
+import type Dockerode from 'dockerode';
+import { parseUserMap } from '../../targets/ssh/host-run.js';
+import { LOCAL_SCHEME, loadTargetKinds, parseTarget, type TargetChoice, type TargetOptions } from '../../targets/kinds.js';
 import type { PlannedScenario, RunTarget } from '../../run/suite.js';
-import { ensureImages, imageRef } from '../../host/images.js';
-import { NO_HOST_RULES_FIRST, runDoctorChecks } from '../../host/doctor.js';
 import { abortOnSignals, SIGNAL_EXIT } from '../../run/interrupt.js';
 import { failureLabel, guardRun } from '../../run/guard.js';
 import type { RunReport } from '../../run/results.js';
@@ -112,10 +107,11 @@ export const runCommand: Command = {
 
     const { scenarios: all, errors } = loadScenarios(values.scenarios ?? DEFAULT_SCENARIOS_DIR);
     if (errors.length) throw new UsageError(`invalid scenarios:\n${errors.map((e) => `  ${formatScenarioError(e)}`).join('\n')}`);
+    await loadTargetKinds();
     const choices = targetChoices(values.target!, values.targets);
-    const remote = choices.filter((c): c is SshTargetSpec => c !== LOCAL);
-    const hosts = remote.filter((c) => c.scheme === 'ssh');
-    const onContainers = choices.some((c) => c === LOCAL || c.scheme === 'docker+ssh');
+    const remote = choices.filter((c) => c.kind.overSsh);
+    const hosts = choices.filter((c) => c.kind.platform === 'host');
+    const onContainers = choices.some((c) => c.kind.platform === 'container');
     let userMap: Record<string, string>;
     try {
       userMap = parseUserMap(values['user-map']!);
@@ -145,39 +141,14 @@ export const runCommand: Command = {
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
-    const total = choices.reduce((n, c) => n + plannedOn(c !== LOCAL && c.scheme === 'ssh' ? 'host' : 'container').length, 0) * repeat;
+    const total = choices.reduce((n, c) => n + plannedOn(c.kind.platform).length, 0) * repeat;
     if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${path.relative(process.cwd(), runDir) || '.'}/\n`);
     let done = 0;
-    let engine: ReturnType<typeof docker> | null = null;
-    let hostWarnings: string[] = [];
-    if (choices.includes(LOCAL)) {
-      const checks = await runDoctorChecks();
-      const failing = checks.filter((c) => !c.ok && c.severity === 'fail' && c.name !== 'images');
-      if (failing.length) {
-        throw new EnvironmentError(
-          `the host is not ready:\n${failing.map((c) => `  ${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('\n')}`,
-        );
-      }
-      hostWarnings = checks.filter((c) => !c.ok && c.severity === 'warn').map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
-      for (const warning of hostWarnings) process.stderr.write(`purple: warning: ${warning}\n`);
-      const hostRules = checks.find((c) => c.name === 'host audit rules');
-      if (hostRules && hostRules.detail !== NO_HOST_RULES_FIRST) process.stderr.write(`purple: host audit rules: ${hostRules.detail}\n`);
-      await ensureImages({ onProgress: (line: string) => progress('images', line) });
-      engine = docker();
-    }
-    const local = engine;
-    const targets = await connectTargets(
+    const { targets, docker: engine, warnings: hostWarnings } = await connectTargets(
       choices,
-      { identity: values.identity, knownHosts: values['known-hosts'] },
-      (choice) => plannedOn(choice !== LOCAL && choice.scheme === 'ssh' ? 'host' : 'container'),
-      userMap,
+      { identity: values.identity, knownHosts: values['known-hosts'], userMap, audit: auditDemand(detectorNeeds(detectors)) },
+      (choice) => plannedOn(choice.kind.platform),
       progress,
-      (planned) => ({
-        uri: localEngineHost.uri,
-        transport: localTransport,
-        createTarget: (id, slug) => new DockerEnvironment(local!, id, slug, imageRef),
-        scenarios: planned,
-      }),
     );
 
     if (values.out !== undefined && values.force) emptyOutDir(values.out);
@@ -288,10 +259,7 @@ function select(all: Scenario[], wanted: string[]): Scenario[] {
   return chosen;
 }
 
-/** `local`: this machine's engine (the default when no target is named at all). */
-const LOCAL = 'local';
-type TargetChoice = typeof LOCAL | SshTargetSpec;
-
+/** The --target and --targets values, parsed by their kinds; `local` when none is named. */
 function targetChoices(flags: string[], file: string | undefined): TargetChoice[] {
   const lines: { text: string; where: string }[] = flags.map((text) => ({ text, where: '--target' }));
   if (file) {
@@ -306,19 +274,11 @@ function targetChoices(flags: string[], file: string | undefined): TargetChoice[
       if (text) lines.push({ text, where: `${file}:${i + 1}` });
     });
   }
-  if (!lines.length) return [LOCAL];
+  if (!lines.length) lines.push({ text: LOCAL_SCHEME, where: 'default' });
   const choices: TargetChoice[] = [];
   for (const { text, where } of lines) {
-    if (text === LOCAL) {
-      if (!choices.includes(LOCAL)) choices.push(LOCAL);
-      continue;
-    }
-    try {
-      const spec = parseSshTarget(text);
-      if (!choices.some((c) => c !== LOCAL && c.uri === spec.uri)) choices.push(spec);
-    } catch (err) {
-      throw new UsageError(`${where}: ${(err as Error).message.replace(/^--target /, '').replace(/expected /, 'expected local, ')}`);
-    }
+    const choice = parseTarget(text, where);
+    if (!choices.some((c) => c.uri === choice.uri)) choices.push(choice);
   }
   return choices;
 }
@@ -341,35 +301,30 @@ function selectForHosts(all: Scenario[], wanted: string[]): Scenario[] {
   return chosen;
 }
 
-/** Every target connected and checked, in the order named; if any fails, the others are closed again. */
+/** Every target connected and checked by its kind, in the order named; if any fails, the others are closed again. */
 async function connectTargets(
   choices: TargetChoice[],
-  options: { identity: string | undefined; knownHosts: string | undefined },
+  options: Omit<TargetOptions, 'progress'>,
   scenariosFor: (choice: TargetChoice) => PlannedScenario[],
-  userMap: Record<string, string>,
   progress: (scenario: string, message: string) => void,
-  localTarget: (planned: PlannedScenario[]) => RunTarget,
-): Promise<RunTarget[]> {
-  const ssh: SshOptions = { identity: options.identity, knownHosts: options.knownHosts, password: process.env[PASSWORD_ENV] || undefined };
+): Promise<{ targets: RunTarget[]; docker: Dockerode | null; warnings: string[] }> {
   const settled = await Promise.allSettled(
-    choices.map(async (choice) => {
-      const planned = scenariosFor(choice);
-      if (choice === LOCAL) return localTarget(planned);
-      if (choice.scheme === 'docker+ssh') {
-        progress(choice.uri, 'connecting, checking root, the Docker engine and the images');
-        return connectEngine(choice, ssh, planned, (line) => progress(choice.uri, line));
-      }
-      progress(choice.uri, 'connecting, checking users, sudo and commands');
-      return connectHost(choice, ssh, planned, userMap);
-    }),
+    choices.map((choice) =>
+      choice.kind.connect(choice.spec, scenariosFor(choice), { ...options, progress: (line) => progress(choice.kind.overSsh ? choice.uri : 'images', line) }),
+    ),
   );
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length) {
-    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.target.close?.() : undefined)));
     if (failures.length === 1) throw failures[0]!;
     throw new EnvironmentError(failures.map((f) => f.message).join('\n'));
   }
-  return settled.map((r) => (r as PromiseFulfilledResult<RunTarget>).value);
+  const connected = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<TargetChoice['kind']['connect']>>>).value);
+  return {
+    targets: connected.map((c) => c.target),
+    docker: connected.find((c) => c.docker)?.docker ?? null,
+    warnings: connected.flatMap((c) => c.warnings ?? []),
+  };
 }
 
 function progressPrinter(silent: boolean): (scenario: string, message: string) => void {

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { readRemoteFiles } from './remote-read.js';
-import { shellQuote } from '../../run/step-launcher.js';
+import { shellQuote } from '../../shared/shell.js';
 import { ppidFromStat, type EngineHost } from '../engine-host.js';
 import type { SshSession } from './session.js';
 

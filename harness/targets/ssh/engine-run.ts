@@ -3,7 +3,7 @@
 // scenario), while that host's audit log and conntrack table are read over SSH. Two connections:
 // one for the collectors and root commands, one for the Docker API, so neither starves the other
 // of channels.
-import { EnvironmentError } from '../../cli/command.js';
+import { EnvironmentError } from '../../shared/errors.js';
 import { copyImagesTo, imageRef } from '../../host/images.js';
 import type { PlannedScenario, RunTarget } from '../../run/suite.js';
 import { DockerEnvironment } from '../docker-environment.js';

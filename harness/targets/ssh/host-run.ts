@@ -1,14 +1,14 @@
 // Everything a run does to one SSH host besides its scenarios: checks before anything starts
 // (users, sudo, commands), the guardian that cleans up if the connection drops, and the
 // RunTarget the suite drives.
-import { EnvironmentError } from '../../cli/command.js';
+import { EnvironmentError } from '../../shared/errors.js';
 import { interpolate, templateValues } from '../../scenario/inputs.js';
 import { WORKDIR_TEMPLATE } from '../../scenario/loader.js';
 import type { PlannedScenario, RunTarget } from '../../run/suite.js';
-import type { HostTransport } from '../transport.js';
+import type { HostTransport } from '../../host/transport.js';
 import { SshHostTarget, type HostContext } from './host-target.js';
 import { SshSession, type SshOptions, type SshTargetSpec } from './session.js';
-import { shellQuote } from '../../run/step-launcher.js';
+import { shellQuote } from '../../shared/shell.js';
 import { LABEL_RUN } from '../docker-environment.js';
 
 /** Parses repeated `--user-map alice=deploy` values. */

@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import type { Role } from '../../scenario/types.js';
 import type { FileArtifact } from '../../telemetry/types.js';
 import { readRemoteFiles } from './remote-read.js';
-import type { ScenarioTarget, StepRequest, StepResult } from '../target.js';
+import type { AccountFiles } from '../../events/users.js';
+import type { ScenarioTarget, StepRequest, StepResult } from '../../run/target.js';
 import type { SshSession } from './session.js';
 
 export interface HostContext {
@@ -224,6 +225,14 @@ export class SshHostTarget implements ScenarioTarget {
     if (!folders.length) return;
     const r = await this.asRoot(['sh', '-c', CLAIM_SCRIPT, 'sh', this.workdir, ...folders.flatMap((f) => [hostUser, f])]);
     if (r.code !== 0) throw new Error(`cannot prepare ${folders.join(', ')} in ${this.workdir} for ${hostUser} on ${this.uri}: ${r.stderr.toString('utf8').trim()}`);
+  }
+
+  async accounts(): Promise<AccountFiles> {
+    const table = async (name: string) => {
+      const r = await this.asRoot(['getent', name], { timeoutMs: 30_000 }).catch(() => null);
+      return r?.code === 0 ? r.stdout.toString('utf8').slice(0, 1 << 20) : '';
+    };
+    return { passwd: await table('passwd'), group: await table('group') };
   }
 
   users(): Record<string, number> {

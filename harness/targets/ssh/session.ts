@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { LineSplitter } from '../../audit/index.js';
 import type { ExecResult as HostExecResult, HostExec } from '../../host/exec.js';
-import { shellQuote } from '../../run/step-launcher.js';
+import { shellQuote } from '../../shared/shell.js';
 import { describeRefusal, knownKeyAlgorithms, readKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 
 export interface SshTargetSpec {

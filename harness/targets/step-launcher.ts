@@ -1,9 +1,35 @@
 // How a step is started inside its container: a plain exec, a job run by cron (no TTY, parent
 // chain cron -> sh -> command), or an exec on a real TTY, as an interactive user would.
-import type { DockerEnvironment, ExecResult } from '../targets/docker-environment.js';
-import type { StepRequest } from '../targets/target.js';
+import type { Role } from '../scenario/types.js';
+import type { StepRequest } from '../run/target.js';
+import { shellQuote } from '../shared/shell.js';
 
 export type LaunchRequest = StepRequest;
+
+export interface ExecOptions {
+  user: string;
+  cmd: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  tty?: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  stdin?: string;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  pid: number | null;
+}
+
+/** What the launcher needs of a container target (DockerEnvironment). */
+export interface ContainerShell {
+  exec(role: Role, options: ExecOptions): Promise<ExecResult>;
+  writeFile(role: Role, path: string, content: string): Promise<void>;
+}
 
 const CRON_DIR = '/etc/cron.d';
 const JOB_LOG_DIR = '/var/log/purple';
@@ -12,7 +38,7 @@ const POLL_MS = 150;
 /** `exec "$@"` after cd'ing home keeps the step's own process as the top one (no extra shell ancestor). */
 const IN_HOME = ['sh', '-c', 'cd "$HOME" 2>/dev/null || cd /; exec "$@"', 'purple-step'];
 
-export async function launchStep(env: DockerEnvironment, request: LaunchRequest): Promise<ExecResult> {
+export async function launchStep(env: ContainerShell, request: LaunchRequest): Promise<ExecResult> {
   if (request.launch === 'cron') return launchFromCron(env, request);
   return env.exec(request.role, {
     user: request.user,
@@ -24,7 +50,7 @@ export async function launchStep(env: DockerEnvironment, request: LaunchRequest)
   });
 }
 
-async function launchFromCron(env: DockerEnvironment, request: LaunchRequest): Promise<ExecResult> {
+async function launchFromCron(env: ContainerShell, request: LaunchRequest): Promise<ExecResult> {
   const started = Date.now();
   const base = `${JOB_LOG_DIR}/${request.tag}`;
   const assignments = Object.entries(request.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
@@ -63,8 +89,4 @@ async function launchFromCron(env: DockerEnvironment, request: LaunchRequest): P
   const [stdout, stderr] = [await read(`${base}.out`), await read(`${base}.err`)];
   await env.exec(request.role, { ...root, cmd: ['rm', '-f', `${CRON_DIR}/purple-${request.tag}`] });
   return { exitCode: rc === null ? null : Number(rc), timedOut, stdout, stderr, pid: null };
-}
-
-export function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

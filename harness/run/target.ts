@@ -4,6 +4,7 @@
 // talks to this interface; DockerEnvironment and SshHostTarget implement it.
 import type { FileArtifact } from '../telemetry/types.js';
 import type { Launch, Role } from '../scenario/types.js';
+import type { AccountFiles } from '../events/users.js';
 
 export interface StepRequest {
   role: Role;
@@ -52,6 +53,8 @@ export interface ScenarioTarget {
    * out; a refused or cut read is an artifact saying why (`unread`).
    */
   readArtifacts(role: Role, paths: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>>;
+  /** The victim's passwd and group, as text: user names in telemetry and checks are the target's own. */
+  accounts(): Promise<AccountFiles>;
   /** User name -> uid on the victim, when the target knows it better than the image defaults. */
   users?(): Record<string, number>;
   /** Removes everything the scenario created on the target; returns what could not be removed. */

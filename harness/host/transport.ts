@@ -2,7 +2,7 @@
 // and a line source for the audit log. Locally that is execFile and followLines; over SSH,
 // exec channels on the target's one connection (harness/targets/ssh/session.ts).
 import { followLines } from '../audit/index.js';
-import { type HostExec, localHost } from '../host/exec.js';
+import { type HostExec, localHost } from './exec.js';
 
 export interface HostTransport {
   /** Runs commands with root rights (auditctl, conntrack, reading the audit log). */

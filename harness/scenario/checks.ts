@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { AuditEvent } from '../audit/event.js';
 import type { FileArtifact, Flow } from '../telemetry/types.js';
-import { ARCHIVE_FORMATS } from '../telemetry/content.js';
+import { ARCHIVE_FORMATS } from '../telemetry/format.js';
 import type { TelemetryCheck } from '../run/results.js';
 import { formatSize, parseSize } from '../../detectors/lib/units.js';
 import { interpolate, templateValues, type Addresses } from './inputs.js';

@@ -23,6 +23,7 @@ import { abortOnSignals } from '../../run/interrupt.js';
 import { newRunId, runSuite } from '../../run/suite.js';
 import { writeRunOutputs } from '../../../reports/outputs.js';
 import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
+import { renderDetectionQuality } from '../../../reports/detection-quality.js';
 import { renderJson } from '../../../reports/json.js';
 import { loadReport } from '../../../reports/schema.js';
 import { withBaseline } from '../../../reports/baseline.js';
@@ -194,6 +195,8 @@ export const runCommand: Command = {
       process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
+    // Precision and recall per analytic end every human-readable run (issue 16); --json carries them in `analytics`.
+    if (!values.json) process.stdout.write('\n' + renderDetectionQuality(report));
     if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;
     return exitCodeFor(report);
   },

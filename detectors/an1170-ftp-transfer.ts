@@ -380,7 +380,8 @@ class An1170 implements DetectorInstance {
     if (!before) this.counts.flowsTied++;
     if (before && before.sent >= sent) return [];
     t.sentByFlow.set(key, { sent, flow: f, dest });
-    if (!t.addresses.has(dest)) t.addresses.set(dest, outbound ? f.dport : f.sport);
+    if (outbound && !t.addresses.get(dest)) t.addresses.set(dest, f.dport);
+    else if (!t.addresses.has(dest)) t.addresses.set(dest, null);
     const at = timeMs(f.time);
     this.transfers.set(t.key, t, at); // activity keeps a long transfer and its job open
     const job = this.jobs.get(t.job);

@@ -205,19 +205,23 @@ export class DockerEnvironment implements ScenarioTarget {
     });
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort = (): void => undefined;
     const killOnTimeout = new Promise<void>((resolve) => {
       const kill = async () => {
         timedOut = true;
-        const pid = (await exec.inspect()).Pid;
+        // The exec (or its container) may be gone already: a 404 here must not become an unhandled rejection.
+        const pid = (await exec.inspect().catch(() => ({ Pid: 0 }))).Pid;
         if (pid > 0) await this.engineHost.killTree(pid).catch(() => undefined);
         stream.destroy();
         resolve();
       };
       timer = setTimeout(() => void kill(), options.timeoutMs);
-      options.signal?.addEventListener('abort', () => void kill(), { once: true });
+      onAbort = () => void kill();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
     await Promise.race([ended, killOnTimeout]);
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
     const info = await exec.inspect();
     return {
       exitCode: info.Running ? null : info.ExitCode,

@@ -43,6 +43,7 @@ const CAP = 10_000;
  * anything else, or this long has passed.
  */
 const REDIRECT_EXEC_MS = 2_000;
+const REDIRECT_SETUP_SYSCALLS = new Set(['open', 'openat', 'openat2', 'creat', 'dup', 'dup2', 'dup3', 'fcntl', 'close']);
 
 const defaults: An1214Config = {
   ArchivePaths: ['/tmp', '/var/tmp', '/dev/shm', '/home/*', '/root'],
@@ -141,7 +142,8 @@ class An1214 implements DetectorInstance {
 
   /**
    * The process that really produced a shell-created file: when the creating shell process execs next, the new
-   * program (tar, gpg, openssl, python...) writes the content; when it does anything else first, the shell wrote it.
+   * program (tar, gpg, openssl, python...) writes the content; when it does anything but more redirection set-up
+   * first (a clone, a connect...), or nothing for REDIRECT_EXEC_MS, the shell wrote it.
    */
   private resolveRedirects(ev: AuditEvent, host: string | null, actor: ProcessInfo, at: number): Alert[] {
     const alerts: Alert[] = [];
@@ -157,7 +159,9 @@ class An1214 implements DetectorInstance {
     };
     const key = `${host ?? ''}|${actor.pid}`;
     const mine = this.redirects.get(key);
-    if (mine && !mine.some((c) => c.event === ev)) {
+    // More opens are the rest of the redirection set-up (`> out 2>/dev/null < in`), not a sign the shell wrote.
+    const settles = isSuccessfulExec(ev) || !REDIRECT_SETUP_SYSCALLS.has(ev.syscall ?? '');
+    if (mine && settles && !mine.some((c) => c.event === ev)) {
       this.redirects.delete(key);
       settle(mine, isSuccessfulExec(ev) ? actor : null);
     }

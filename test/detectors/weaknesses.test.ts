@@ -4,7 +4,7 @@
 // variants.test.ts.
 import { expect } from 'chai';
 import type { TelemetryItem } from '../../harness/telemetry/types.js';
-import { artifact, clone, connect, create, exec, flow } from './factory.js';
+import { artifact, audit, clone, connect, create, exec, flow } from './factory.js';
 import { runDetector } from './run.js';
 
 const MB = 1024 * 1024;
@@ -19,6 +19,8 @@ function redirectedInto(argv: string[], exe: string, order: 'exec-first' | 'cont
     clone({ t: 1, pid: 100, ppid: 1, uid: 1000, exe: '/usr/bin/bash', child: 101 }),
     create({ t: 1, pid: 101, ppid: 100, uid: 1000, exe: '/usr/bin/bash', path: OUT }),
   ];
+  // `2>/dev/null`: the child opens more files for its redirections before it execs.
+  head.push(audit({ t: 1, pid: 101, ppid: 100, uid: 1000, exe: '/usr/bin/bash', syscall: 'openat', args: ['ffffff9c', '7ffd0000', '241', '1b6'], exit: 4, files: [{ name: '/dev/null', nametype: 'NORMAL', mode: '020666' }] }));
   const execItem = exec({ t: 1.01, pid: 101, ppid: 100, uid: 1000, argv, exe, cwd: '/home/alice' });
   const content = artifact({ path: OUT, t: 1.005 });
   return order === 'exec-first' ? [...head, execItem, artifact({ path: OUT, t: 3 })] : [...head, content, execItem];
@@ -47,8 +49,8 @@ describe('issue 16 weakness classes (hand-made telemetry)', () => {
 
     it('a shell that writes with a builtin (no exec follows) is the writer: alert', () => {
       const items: TelemetryItem[] = [
-        ...redirectedInto(['unused'], '/bin/true').slice(0, 3),
-        create({ t: 1.5, pid: 101, ppid: 100, uid: 1000, exe: '/usr/bin/bash', path: '/tmp/other' }),
+        ...redirectedInto(['unused'], '/bin/true').slice(0, 4),
+        clone({ t: 1.5, pid: 101, ppid: 100, uid: 1000, exe: '/usr/bin/bash', child: 102 }),
         artifact({ path: OUT, t: 4 }),
       ];
       const { alerts } = runDetector('AN1214', items);

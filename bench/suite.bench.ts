@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { RunReport } from '../harness/run/results.js';
+import { renderDetectionQuality } from '../reports/detection-quality.js';
 
 const CLI = fileURLToPath(new URL('../harness/cli/main.js', import.meta.url));
 const ROUNDS = Number(process.env.PURPLE_BENCH_ROUNDS ?? 3);
@@ -35,13 +36,26 @@ export async function run(): Promise<void> {
         `peak RSS ${(rssKb / 1024).toFixed(0)} MB, exit ${r.exitCode}; left behind: ${await leftovers()}`,
     );
     if (round === 1) {
+      const overheads: number[] = [];
       for (const s of report.scenarios) {
         const total = (Date.parse(s.finished) - Date.parse(s.started)) / 1000;
         const steps = s.steps.filter((st) => !st.name.startsWith('cleanup: '));
         const lastStep = steps.length ? Math.max(...steps.map((st) => Date.parse(st.finished))) : Date.parse(s.started);
         const afterLast = (Date.parse(s.finished) - lastStep) / 1000;
-        console.log(`  ${s.id.padEnd(36)} ${total.toFixed(1).padStart(5)} s, done ${afterLast.toFixed(1)} s after its last step  ${s.verdict}`);
+        // Overhead: the scenario's time not spent in its own steps (containers, rules, telemetry, artifacts, cleanup).
+        const inSteps = steps.reduce((n, st) => n + (Date.parse(st.finished) - Date.parse(st.started)) / 1000, 0);
+        overheads.push(total - inSteps);
+        console.log(
+          `  ${s.id.padEnd(44)} ${total.toFixed(1).padStart(5)} s, overhead ${(total - inSteps).toFixed(1).padStart(4)} s, ` +
+            `done ${afterLast.toFixed(1)} s after its last step  ${s.verdict}`,
+        );
       }
+      const mean = overheads.reduce((a, b) => a + b, 0) / Math.max(1, overheads.length);
+      console.log(
+        `  per-scenario overhead: mean ${mean.toFixed(1)} s, max ${Math.max(...overheads).toFixed(1)} s; ` +
+          `suite wall per scenario ${(wall / report.scenarios.length).toFixed(2)} s at --parallel ${PARALLEL}`,
+      );
+      process.stdout.write(renderDetectionQuality(report).replace(/^/gm, '  '));
     }
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
-// AN1170 (T1071.002 File Transfer Protocols): a file-transfer tool started without a TTY by cron, a non-interactive
-// shell or a script sends more than a threshold of bytes to a destination outside the trusted networks.
+// AN1170 (T1071.002 File Transfer Protocols): a file-transfer tool (by its command line, or by its connections to
+// FTP/SSH/TFTP/SMB ports) started without a TTY by cron, a non-interactive shell or a script sends more than a
+// threshold of bytes, counted on the flows its own sockets opened and summed per job, to an untrusted destination.
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import { flowKey } from '../harness/telemetry/conntrack.js';
@@ -8,7 +9,7 @@ import type { Alert, Detector, DetectorInstance, HostContext, Needs, SharedConfi
 import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
-import { INTERPRETER_RE, SCHEDULER_RE, SHELL_RE, baseName, isSuccessfulExec, itemHost, timeMs } from './lib/audit-facts.js';
+import { INTERPRETER_RE, SCHEDULER_RE, SHELL_RE, baseName, isSuccessfulExec, itemHost, sameHost, timeMs } from './lib/audit-facts.js';
 import { BoundedMap } from './lib/bounded.js';
 import { CidrSet, parseIp } from './lib/cidr.js';
 import { configurer, field } from './lib/fields.js';
@@ -18,13 +19,15 @@ import { transferTarget } from './lib/transfer-args.js';
 import { formatSize } from './lib/units.js';
 
 export interface An1170Config {
-  /** Bytes sent (a number, or "10MB") above which a transfer alerts. */
+  /** Bytes sent (a number, or "10MB") above which a transfer (or a job's transfers, summed) alerts. */
   TransferSizeThreshold: number;
-  /** Regular expressions matched against "program args..." (program = base name of argv[0]). */
+  /** Regular expressions matched against "program args..." (program = base name of argv[0], or of the executable). */
   CommandLinePatternMatch: string[];
+  /** Extra: destination ports of file-transfer protocols; a no-TTY process connecting to one is a transfer. */
+  TransferPorts: number[];
   /** Extra: destinations inside these CIDRs are trusted; defaults to the shared trusted_cidrs. */
   TrustedCidrs: string[];
-  /** Extra: seconds a transfer stays open for flows after its last activity (a number, or "10m"). */
+  /** Extra: seconds a transfer (and its job) stays open for flows after its last activity (a number, or "10m"). */
   TimeWindow: number;
 }
 
@@ -36,6 +39,8 @@ const defaults: An1170Config = {
     '^curl( .*)? (-T ?\\S|--upload-file |-F ?\\S*=@|--form \\S*=@|--data-binary @)',
     '^wget( .*)? --post-file',
   ],
+  // ftp-data, ftp, ssh (scp/sftp), tftp, sftp (RFC 913), netbios-ssn, smb, rsync, ftps-data, ftps.
+  TransferPorts: [20, 21, 22, 69, 115, 139, 445, 873, 989, 990],
   TrustedCidrs: [],
   TimeWindow: 600,
 };
@@ -43,13 +48,19 @@ const defaults: An1170Config = {
 const configure = configurer<An1170Config>(defaults, {
   TransferSizeThreshold: field.size(),
   CommandLinePatternMatch: field.regexes(),
+  TransferPorts: (v) =>
+    field.strings((s) => {
+      if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 65535) throw new Error(`"${s}" is not a port number`);
+    })(v).map(Number),
   TrustedCidrs: field.cidrs(),
   TimeWindow: field.duration(),
 });
 
 const CAP = 2_000;
-/** Flows may be observed slightly before the exec that caused them is (poll and audit latency). */
+/** Flows and connect() events reach the engine out of order by up to a few seconds (poll and audit latency). */
 const FLOW_SLACK_MS = 5_000;
+/** Multi-call binaries: the applet is argv[1] when they are run by their own name. */
+const MULTI_CALL = new Set(['busybox', 'toybox']);
 
 type Launch = 'cron' | 'script' | 'unknown parent';
 
@@ -59,38 +70,79 @@ interface Transfer {
   tool: ProcessInfo;
   chain: ProcessInfo[];
   launch: Launch;
+  /** How it was recognised: its command line, or a connect() to a file-transfer port. */
+  matchedBy: string;
+  /** The scheduled job or script it belongs to: transfers of one job are summed. */
+  job: string;
   ms: number;
   time: string;
   eventIds: string[];
   commandLine: string;
   /** Destination addresses (from argv and connect()) → port when known. */
   addresses: Map<string, number | null>;
+  /** Addresses named on the command line (for flows no connect() accounts for, such as tftp's sendto). */
+  argvAddresses: Set<string>;
   hostnames: string[];
   sources: string[];
   push: boolean;
-  /** Largest byte count seen per flow tuple (snapshots and events repeat a flow as it grows). */
+  /** Whether a process of this transfer called connect(): then only flows tied to a connect (or their replies) count. */
+  connected: boolean;
+  /** Bytes this transfer's side sent per flow it owns (largest count per flow tuple across snapshots). */
   sentByFlow: Map<string, { sent: number; flow: Flow; dest: string }>;
   fileBytes: Map<string, FileArtifact>;
   decided: boolean;
 }
 
+interface Job {
+  key: string;
+  transfers: Set<string>;
+  /** Destinations already alerted for this job. */
+  alerted: Set<string>;
+}
+
+/** A connect() seen in the audit log: one socket, whose flow it claims. */
+interface Claim {
+  id: number;
+  host: string | null;
+  ip: string;
+  port: number;
+  ms: number;
+  /** The transfer of the connecting process, or null for any other process (its flow is then nobody's transfer). */
+  owner: string | null;
+  flow: string | null;
+}
+
+interface FlowState {
+  flow: Flow;
+  firstMs: number;
+  /** Who the flow belongs to: a transfer key, or null (another process's socket). Undefined: not tied yet. */
+  owner?: string | null;
+  via?: 'connect' | 'reply' | 'argv';
+}
+
 class An1170 implements DetectorInstance {
   private readonly procs: ProcessTable;
   private readonly patterns: RegExp[];
+  private readonly ports: Set<number>;
   private readonly trusted: CidrSet;
   private readonly windowMs: number;
   private readonly transfers: BoundedMap<string, Transfer>;
-  private readonly byAddress = new Map<string, Set<string>>();
-  private readonly recentFlows: BoundedMap<string, Flow>;
+  private readonly jobs: BoundedMap<string, Job>;
+  private readonly claims: BoundedMap<number, Claim>;
+  private readonly flows: BoundedMap<string, FlowState>;
   private readonly contents: HostPathMap<FileArtifact>;
+  private nextClaim = 1;
   /** Alerts decided while evicting expired transfers, returned with the next push. */
   private retired: Alert[] = [];
   private readonly counts = {
     /** Uploaded files whose content was refused or cut (artifact.unread): their size is not used. */
     unreadContent: 0,
     toolExecs: 0,
+    portConnects: 0,
     interactive: 0,
     notScripted: 0,
+    flowsTied: 0,
+    flowsOfOtherProcesses: 0,
     trustedOnly: 0,
     belowThreshold: 0,
     noVolume: 0,
@@ -103,10 +155,13 @@ class An1170 implements DetectorInstance {
   ) {
     this.procs = new ProcessTable(host.users);
     this.patterns = config.CommandLinePatternMatch.map((p) => new RegExp(p));
+    this.ports = new Set(config.TransferPorts);
     this.trusted = new CidrSet(config.TrustedCidrs);
     this.windowMs = config.TimeWindow * 1000;
     this.transfers = new BoundedMap(this.windowMs, CAP, (_k, t) => this.retired.push(...this.retire(t)));
-    this.recentFlows = new BoundedMap(this.windowMs, 20_000);
+    this.jobs = new BoundedMap(this.windowMs, CAP);
+    this.claims = new BoundedMap(this.windowMs, 20_000);
+    this.flows = new BoundedMap(this.windowMs, 20_000);
     this.contents = new HostPathMap(this.windowMs, CAP);
   }
 
@@ -127,57 +182,125 @@ class An1170 implements DetectorInstance {
     if (!actor) return [];
     if (isSuccessfulExec(ev)) return this.onExec(ev, host, actor, at);
     if (ev.syscall === 'connect' && ev.socket?.addr && (ev.socket.family === 'inet' || ev.socket.family === 'inet6')) {
-      const transfer = this.transferOf(host, actor);
-      if (transfer && parseIp(ev.socket.addr)) {
-        transfer.eventIds = [...new Set([...transfer.eventIds, ev.id])].slice(0, 8);
-        return this.addDestination(transfer, ev.socket.addr, ev.socket.port);
-      }
+      return this.onConnect(ev, host, actor, at, ev.socket.addr, ev.socket.port);
     }
     return [];
   }
 
   private onExec(ev: AuditEvent, host: string | null, actor: ProcessInfo, at: number): Alert[] {
     const argv = ev.process.argv.length ? ev.process.argv : [actor.exe ?? actor.comm ?? ''];
-    const commandLine = [baseName(argv[0]) || programName(actor), ...argv.slice(1)].join(' ');
-    if (!this.patterns.some((p) => p.test(commandLine))) return [];
+    const command = toolCommand(argv, actor);
+    const match = command.find((c) => this.patterns.some((p) => p.test(c.line)));
+    if (!match) return [];
     this.counts.toolExecs++;
-    if (ev.process.tty !== null && ev.process.tty !== '(none)') {
+    if (hasTty(ev.process.tty)) {
       this.counts.interactive++;
       return [];
     }
     const chain = this.procs.chain(host, actor.pid);
-    const launch = launchedBy(chain);
+    const launch = launchedBy(chain, false);
     if (!launch) {
       this.counts.notScripted++;
       return [];
     }
-    const target = transferTarget(argv, ev.process.cwd);
-    const transfer: Transfer = {
-      key: `${host ?? ''}|${actor.pid}`,
+    const target = transferTarget(match.argv, ev.process.cwd);
+    const t = this.open(host, actor, chain, launch, `command line (${match.argv[0]})`, match.line, at, ev);
+    t.hostnames = target.hosts.filter((h) => !parseIp(h));
+    t.sources = target.sources;
+    t.push = target.push;
+    for (const src of t.sources) {
+      const content = this.contents.find(host, src);
+      if (content) t.fileBytes.set(src, content);
+    }
+    for (const h of target.hosts) {
+      const ip = parseIp(h) ? canonicalIp(h) : null;
+      if (!ip) continue;
+      t.argvAddresses.add(ip);
+      if (!t.addresses.has(ip)) t.addresses.set(ip, null);
+    }
+    return this.tieUnownedFlows(t);
+  }
+
+  private open(host: string | null, tool: ProcessInfo, chain: ProcessInfo[], launch: Launch, matchedBy: string, commandLine: string, at: number, ev: AuditEvent): Transfer {
+    const t: Transfer = {
+      key: `${host ?? ''}|${tool.pid}`,
       host,
-      tool: actor,
+      tool,
       chain,
       launch,
+      matchedBy,
+      job: jobOf(host, chain),
       ms: at,
       time: ev.time,
       eventIds: [ev.id],
       commandLine: commandLine.length > 300 ? `${commandLine.slice(0, 297)}...` : commandLine,
       addresses: new Map(),
-      hostnames: target.hosts.filter((h) => !parseIp(h)),
-      sources: target.sources,
-      push: target.push,
+      argvAddresses: new Set(),
+      hostnames: [],
+      sources: [],
+      push: true,
+      connected: false,
       sentByFlow: new Map(),
       fileBytes: new Map(),
       decided: false,
     };
-    this.transfers.set(transfer.key, transfer, at);
-    for (const src of transfer.sources) {
-      const content = this.contents.find(host, src);
-      if (content) transfer.fileBytes.set(src, content);
+    this.transfers.set(t.key, t, at);
+    const job = this.jobs.get(t.job) ?? { key: t.job, transfers: new Set<string>(), alerted: new Set<string>() };
+    job.transfers.add(t.key);
+    this.jobs.set(t.job, job, at);
+    return t;
+  }
+
+  /**
+   * A connect(): the socket's flow belongs to the connecting process. A no-TTY process outside any known transfer
+   * that connects to a file-transfer port (an interpreter's ftplib, a renamed or multi-call client) opens one.
+   */
+  private onConnect(ev: AuditEvent, host: string | null, actor: ProcessInfo, at: number, addr: string, port: number | null): Alert[] {
+    const ip = parseIp(addr) ? canonicalIp(addr) : null;
+    if (!ip || port === null) return [];
+    let t = this.transferOf(host, actor);
+    if (!t && this.ports.has(port) && !hasTty(actor.tty)) {
+      this.counts.portConnects++;
+      const chain = this.procs.chain(host, actor.pid);
+      const launch = launchedBy(chain, true);
+      if (!launch) this.counts.notScripted++;
+      else t = this.open(host, actor, chain, launch, `connect to port ${port}`, [programName(actor), ...actor.argv.slice(1)].join(' '), at, ev);
     }
-    const alerts: Alert[] = [];
-    for (const h of target.hosts) if (parseIp(h)) alerts.push(...this.addDestination(transfer, h, null));
-    return alerts;
+    const claim: Claim = { id: this.nextClaim++, host, ip, port, ms: at, owner: t?.key ?? null, flow: null };
+    this.claims.set(claim.id, claim, at);
+    if (t) {
+      t.eventIds = [...new Set([...t.eventIds, ev.id])].slice(0, 8);
+      if (!t.connected) this.dropArgvFlows(t);
+      t.connected = true;
+      if (!t.addresses.has(ip) || t.addresses.get(ip) === null) t.addresses.set(ip, port);
+    }
+    // A flow seen before its connect() (poll or audit latency): the earliest untied one to this ip:port.
+    let best: [string, FlowState] | null = null;
+    for (const [key, st] of this.flows.items()) {
+      if (st.via === 'connect' || st.via === 'reply' || st.firstMs < at - FLOW_SLACK_MS) continue;
+      if (canonicalIp(st.flow.dst) !== ip || st.flow.dport !== port || !sameHost(st.flow.host, host)) continue;
+      if (!best || st.firstMs < best[1].firstMs) best = [key, st];
+    }
+    return best ? this.tie(best[0], best[1], claim) : [];
+  }
+
+  private tie(key: string, st: FlowState, claim: Claim): Alert[] {
+    claim.flow = key;
+    this.release(key, st);
+    st.owner = claim.owner;
+    st.via = 'connect';
+    return this.credit(key, st);
+  }
+
+  /** Undo a provisional (argv) attribution before a firmer one. */
+  private release(key: string, st: FlowState): void {
+    if (st.owner) this.transfers.get(st.owner)?.sentByFlow.delete(key);
+    st.owner = undefined;
+    st.via = undefined;
+  }
+
+  private dropArgvFlows(t: Transfer): void {
+    for (const [key, st] of this.flows.items()) if (st.owner === t.key && st.via === 'argv') this.release(key, st);
   }
 
   /** The transfer this process belongs to: its own, or an ancestor's (scp → ssh). */
@@ -189,65 +312,109 @@ class An1170 implements DetectorInstance {
     return undefined;
   }
 
-  private addDestination(t: Transfer, address: string, port: number | null): Alert[] {
-    const ip = canonicalIp(address);
-    if (t.addresses.has(ip)) {
-      if (port !== null && t.addresses.get(ip) === null) t.addresses.set(ip, port);
-      return [];
-    }
-    t.addresses.set(ip, port);
-    let keys = this.byAddress.get(ip);
-    if (!keys) this.byAddress.set(ip, (keys = new Set()));
-    keys.add(t.key);
-    const alerts: Alert[] = [];
-    for (const flow of this.recentFlows.values()) alerts.push(...this.account(t, flow));
-    return alerts;
-  }
-
   private onFlow(flow: Flow): Alert[] {
     const at = timeMs(flow.time);
     this.expire(at);
     const key = flowKey(flow);
-    const previous = this.recentFlows.get(key);
-    const merged =
-      previous && previous.bytesOut + previous.bytesIn > flow.bytesOut + flow.bytesIn ? { ...previous, time: flow.time } : flow;
-    this.recentFlows.set(key, merged, at);
-    const alerts: Alert[] = [];
-    for (const address of [canonicalIp(flow.src), canonicalIp(flow.dst)]) {
-      for (const tk of this.byAddress.get(address) ?? []) {
-        const t = this.transfers.get(tk);
-        if (t) alerts.push(...this.account(t, merged));
+    const previous = this.flows.get(key);
+    const st: FlowState = previous ?? { flow, firstMs: at };
+    if (previous && previous.flow.bytesOut + previous.flow.bytesIn > flow.bytesOut + flow.bytesIn) st.flow = { ...previous.flow, time: flow.time };
+    else st.flow = flow;
+    this.flows.set(key, st, at);
+    if (st.via === 'connect' || st.via === 'reply') return this.credit(key, st);
+    return this.attribute(key, st);
+  }
+
+  /** Tie an untied flow: to a pending connect(), as the reply of a tied flow, or to a command line naming its peer. */
+  private attribute(key: string, st: FlowState): Alert[] {
+    const f = st.flow;
+    const dst = canonicalIp(f.dst);
+    let claim: Claim | null = null;
+    for (const c of this.claims.values()) {
+      if (c.flow !== null || c.ip !== dst || c.port !== f.dport || !sameHost(c.host, f.host)) continue;
+      if (c.ms > st.firstMs + FLOW_SLACK_MS) continue;
+      if (!claim || c.ms > claim.ms) claim = c;
+    }
+    if (claim) return this.tie(key, st, claim);
+    // The peer answering from a port of its own (TFTP): the reverse of a tied flow's client port.
+    const src = canonicalIp(f.src);
+    for (const [k, other] of this.flows.items()) {
+      if (k === key || other.owner === undefined || other.via === 'argv') continue;
+      const o = other.flow;
+      if (o.protocol === f.protocol && canonicalIp(o.dst) === src && canonicalIp(o.src) === dst && o.sport === f.dport) {
+        this.release(key, st);
+        st.owner = other.owner;
+        st.via = 'reply';
+        return this.credit(key, st);
       }
     }
+    if (st.owner !== undefined) return this.credit(key, st);
+    // No connect() accounts for it (sendto without connect): the newest open transfer naming its peer on the command line.
+    let best: Transfer | null = null;
+    for (const t of this.transfers.values()) {
+      if (t.connected || !sameHost(t.host, f.host) || st.firstMs < t.ms - FLOW_SLACK_MS) continue;
+      if (!t.argvAddresses.has(dst) && !t.argvAddresses.has(src)) continue;
+      if (!best || t.ms > best.ms) best = t;
+    }
+    if (!best) return [];
+    st.owner = best.key;
+    st.via = 'argv';
+    return this.credit(key, st);
+  }
+
+  /** A new transfer naming addresses on its command line may own flows that arrived before its exec. */
+  private tieUnownedFlows(t: Transfer): Alert[] {
+    const alerts: Alert[] = [];
+    for (const [key, st] of this.flows.items()) if (st.owner === undefined && st.firstMs >= t.ms - FLOW_SLACK_MS) alerts.push(...this.attribute(key, st));
     return alerts;
   }
 
-  /** Count the bytes the tool's side sent to a destination of this transfer, whichever side opened the flow. */
-  private account(t: Transfer, flow: Flow): Alert[] {
-    if (timeMs(flow.time) < t.ms - FLOW_SLACK_MS) return [];
-    const src = canonicalIp(flow.src);
-    const dst = canonicalIp(flow.dst);
-    let sent: number;
-    let dest: string;
-    if (t.addresses.has(dst)) [sent, dest] = [flow.bytesOut, dst];
-    else if (t.addresses.has(src)) [sent, dest] = [flow.bytesIn, src];
-    else return [];
-    const key = flowKey(flow);
+  /** Count the bytes the transfer's side sent on a flow it owns, whichever side opened the flow. */
+  private credit(key: string, st: FlowState): Alert[] {
+    if (!st.owner) {
+      if (st.owner === null) this.counts.flowsOfOtherProcesses++;
+      return [];
+    }
+    const t = this.transfers.get(st.owner);
+    if (!t) return [];
+    const f = st.flow;
+    const dst = canonicalIp(f.dst);
+    const src = canonicalIp(f.src);
+    // Originated by the transfer (connect, or a command line naming dst): bytesOut; else the peer originated it.
+    const outbound = st.via === 'reply' ? false : st.via === 'connect' ? true : t.argvAddresses.has(dst);
+    const [sent, dest] = outbound ? [f.bytesOut, dst] : [f.bytesIn, src];
     const before = t.sentByFlow.get(key);
+    if (!before) this.counts.flowsTied++;
     if (before && before.sent >= sent) return [];
-    t.sentByFlow.set(key, { sent, flow, dest });
-    this.transfers.set(t.key, t, timeMs(flow.time)); // activity keeps a long transfer open
-    return this.decideByFlows(t, flow);
+    t.sentByFlow.set(key, { sent, flow: f, dest });
+    if (outbound && !t.addresses.get(dest)) t.addresses.set(dest, f.dport);
+    else if (!t.addresses.has(dest)) t.addresses.set(dest, null);
+    const at = timeMs(f.time);
+    this.transfers.set(t.key, t, at); // activity keeps a long transfer and its job open
+    const job = this.jobs.get(t.job);
+    if (job) this.jobs.set(job.key, job, at);
+    return this.decideByFlows(t, f);
   }
 
+  /** The job's bytes to one destination, over every transfer of the job still in the window. */
   private decideByFlows(t: Transfer, decidingFlow: Flow): Alert[] {
-    if (t.decided) return [];
-    const perDest = new Map<string, number>();
-    for (const { sent, dest } of t.sentByFlow.values()) perDest.set(dest, (perDest.get(dest) ?? 0) + sent);
-    for (const [dest, sent] of perDest) {
-      if (this.trusted.has(dest) || sent <= this.config.TransferSizeThreshold) continue;
-      const flows = [...t.sentByFlow.values()].filter((f) => f.dest === dest).map((f) => f.flow);
-      return this.alert(t, dest, sent, 'flow byte counts', decidingFlow.time, flows, []);
+    const job = this.jobs.get(t.job);
+    const members = job ? [...job.transfers].map((k) => this.transfers.get(k)).filter((x): x is Transfer => !!x) : [t];
+    const perDest = new Map<string, { sent: number; flows: Flow[]; transfers: Set<Transfer> }>();
+    for (const m of members) {
+      for (const { sent, dest, flow } of m.sentByFlow.values()) {
+        const d = perDest.get(dest) ?? { sent: 0, flows: [], transfers: new Set<Transfer>() };
+        d.sent += sent;
+        d.flows.push(flow);
+        d.transfers.add(m);
+        perDest.set(dest, d);
+      }
+    }
+    for (const [dest, d] of perDest) {
+      if (this.trusted.has(dest) || d.sent <= this.config.TransferSizeThreshold || job?.alerted.has(dest)) continue;
+      job?.alerted.add(dest);
+      for (const m of d.transfers) m.decided = true;
+      return this.alert(t, dest, d.sent, 'flow byte counts', decidingFlow.time, d.flows, [], d.transfers.size);
     }
     return [];
   }
@@ -260,14 +427,14 @@ class An1170 implements DetectorInstance {
     const host = artifact.host ?? null;
     this.contents.set(host, artifact.path, artifact, timeMs(artifact.time));
     for (const t of this.transfers.values()) {
-      if (t.sources.includes(artifact.path) && (!t.host || !host || t.host === host)) t.fileBytes.set(artifact.path, artifact);
+      if (t.sources.includes(artifact.path) && sameHost(t.host, host)) t.fileBytes.set(artifact.path, artifact);
     }
     return [];
   }
 
   /**
-   * Without flows (none recorded, or none reaching a known destination address), the volume is the size of the
-   * files the command line uploads; decided when the transfer leaves its window or at the end of the stream.
+   * Without flows (none recorded, or none tied to the transfer), the volume is the size of the files the command
+   * line uploads; decided when the transfer leaves its window or at the end of the stream.
    */
   private decideByFileSize(t: Transfer, time?: string): Alert[] {
     if (t.decided || !t.push || t.fileBytes.size === 0) return [];
@@ -278,21 +445,22 @@ class An1170 implements DetectorInstance {
     const dest = untrusted[0] ?? t.hostnames[0] ?? '(unknown destination)';
     const artifacts = [...t.fileBytes.values()];
     const when = time ?? artifacts.map((a) => a.time).sort().at(-1) ?? t.time;
-    return this.alert(t, dest, total, 'size of the uploaded files', when > t.time ? when : t.time, [], artifacts);
+    return this.alert(t, dest, total, 'size of the uploaded files', when > t.time ? when : t.time, [], artifacts, 1);
   }
 
-  private alert(t: Transfer, dest: string, bytes: number, volumeFrom: string, time: string, flows: Flow[], artifacts: FileArtifact[]): Alert[] {
+  private alert(t: Transfer, dest: string, bytes: number, volumeFrom: string, time: string, flows: Flow[], artifacts: FileArtifact[], transfers: number): Alert[] {
     t.decided = true;
     this.counts.alerts++;
     const port = t.addresses.get(dest);
     const where = `${dest}${port ? `:${port}` : ''}`;
     const launch = t.launch === 'cron' ? 'from cron' : t.launch === 'script' ? 'from a script' : 'with no known parent';
+    const job = transfers > 1 ? ` (${transfers} transfers of one job)` : '';
     const alert: Alert = {
       ...attackFields(detector.analytic),
       firstTime: t.time,
       time,
       host: t.host,
-      summary: `${describeProcess(t.tool)} ${launch}, no TTY, sent ${formatSize(bytes)} to untrusted ${where}: ${t.commandLine}`,
+      summary: `${describeProcess(t.tool)} ${launch}, no TTY, sent ${formatSize(bytes)}${job} to untrusted ${where}: ${t.commandLine}`,
       confidence: t.launch === 'cron' ? 'high' : t.launch === 'script' ? 'medium' : 'low',
       evidence: {
         eventIds: t.eventIds,
@@ -300,11 +468,13 @@ class An1170 implements DetectorInstance {
         facts: {
           tool: programName(t.tool),
           commandLine: t.commandLine,
+          matchedBy: t.matchedBy,
           launchedBy: t.launch,
           destination: dest,
           destinationPort: port ?? null,
           bytesSent: bytes,
           volumeFrom,
+          transfersInJob: transfers,
           thresholdBytes: this.config.TransferSizeThreshold,
           trustedCidrs: this.config.TrustedCidrs.join(', '),
         },
@@ -315,13 +485,11 @@ class An1170 implements DetectorInstance {
     return [alert];
   }
 
-  /** A transfer leaving the window: last chance to decide by file size when no flow was ever attributed to it. */
+  /** A transfer leaving the window: last chance to decide by file size when no flow was ever tied to it. */
   private retire(t: Transfer): Alert[] {
-    for (const address of t.addresses.keys()) {
-      const keys = this.byAddress.get(address);
-      keys?.delete(t.key);
-      if (keys?.size === 0) this.byAddress.delete(address);
-    }
+    const job = this.jobs.get(t.job);
+    job?.transfers.delete(t.key);
+    if (job && job.transfers.size === 0) this.jobs.delete(job.key);
     if (t.decided) return [];
     if (t.sentByFlow.size === 0) {
       const alerts = this.decideByFileSize(t);
@@ -334,9 +502,11 @@ class An1170 implements DetectorInstance {
   }
 
   private expire(at: number): void {
-    this.recentFlows.expire(at);
+    this.flows.expire(at);
+    this.claims.expire(at);
     this.contents.expire(at);
     this.transfers.expire(at);
+    this.jobs.expire(at);
   }
 
   flush(): Alert[] {
@@ -355,11 +525,55 @@ class An1170 implements DetectorInstance {
   }
 }
 
-/** How a no-TTY tool was started, from its ancestors; null when a known chain has no scheduler, shell or script. */
-function launchedBy(chain: ProcessInfo[]): Launch | null {
+function hasTty(tty: string | null): boolean {
+  return tty !== null && tty !== '(none)';
+}
+
+/**
+ * The command lines a pattern may match, each with the argv it stands for: by argv[0]'s base name, by the
+ * executable's base name (a tool started under another argv[0], `exec -a`), and a multi-call binary's applet
+ * (`busybox tftp ...`).
+ */
+function toolCommand(argv: string[], actor: ProcessInfo): { line: string; argv: string[] }[] {
+  const out: { line: string; argv: string[] }[] = [];
+  const add = (name: string, rest: string[]) => {
+    if (name) out.push({ line: [name, ...rest].join(' '), argv: [name, ...rest] });
+  };
+  const first = baseName(argv[0]) || programName(actor);
+  if (MULTI_CALL.has(first) && argv[1]) add(baseName(argv[1]), argv.slice(2));
+  add(first, argv.slice(1));
+  const exe = baseName(actor.exe);
+  if (exe && exe !== first && !MULTI_CALL.has(exe)) add(exe, argv.slice(1));
+  return out;
+}
+
+/** The job a process belongs to: the session under the scheduler, else its outermost shell or script, else itself. */
+function jobOf(host: string | null, chain: ProcessInfo[]): string {
+  const scheduler = chain.findIndex((p, i) => i > 0 && (SCHEDULER_RE.test(programName(p)) || SCHEDULER_RE.test(p.comm ?? '')));
+  let root: ProcessInfo | undefined;
+  if (scheduler > 0) root = chain[scheduler - 1];
+  else {
+    for (let i = chain.length - 1; i >= 1; i--) {
+      const name = programName(chain[i]!);
+      if (SHELL_RE.test(name) || INTERPRETER_RE.test(name)) {
+        root = chain[i];
+        break;
+      }
+    }
+  }
+  root ??= chain[0];
+  return `${host ?? ''}|${root?.pid ?? '?'}|${root?.since ?? 0}`;
+}
+
+/**
+ * How a no-TTY tool was started, from its ancestors (and the process itself when `selfCounts`: an interpreter that
+ * connects is the script); null when a known chain has no scheduler, shell or script.
+ */
+function launchedBy(chain: ProcessInfo[], selfCounts: boolean): Launch | null {
   const ancestors = chain.slice(1);
   if (ancestors.some((p) => SCHEDULER_RE.test(programName(p)) || SCHEDULER_RE.test(p.comm ?? ''))) return 'cron';
-  if (ancestors.some((p) => SHELL_RE.test(programName(p)) || INTERPRETER_RE.test(programName(p)))) return 'script';
+  const scripted = selfCounts ? chain : ancestors;
+  if (scripted.some((p) => SHELL_RE.test(programName(p)) || INTERPRETER_RE.test(programName(p)))) return 'script';
   if (ancestors.length === 0) return 'unknown parent';
   return null;
 }

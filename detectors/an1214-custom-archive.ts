@@ -7,7 +7,7 @@ import type { Alert, Detector, DetectorInstance, HostContext, Needs } from './ty
 import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
-import { INTERPRETER_RE, createdFiles, itemHost, timeMs } from './lib/audit-facts.js';
+import { INTERPRETER_RE, SHELL_RE, createdFiles, isSuccessfulExec, itemHost, timeMs } from './lib/audit-facts.js';
 import { BoundedMap } from './lib/bounded.js';
 import { configurer, field } from './lib/fields.js';
 import { HostPathMap } from './lib/host-path-map.js';
@@ -15,6 +15,7 @@ import { DirectorySet, NameSet } from './lib/paths.js';
 import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
 import { scriptPath, xorLine } from './lib/scripts.js';
 import { formatSize } from './lib/units.js';
+import { describeFormat } from '../harness/telemetry/format.js';
 
 export interface An1214Config {
   /** Directories watched for archive-like output (globs: `*` is one path segment). */
@@ -37,6 +38,13 @@ const STANDARD_ARCHIVERS = new NameSet([
 
 const DEDUPE_MS = 86_400_000;
 const CAP = 10_000;
+/**
+ * A shell that creates a file is usually a forked child setting up a redirection (`tool > out`, `a | tool > out`):
+ * it execs the tool that really writes the content right after. The writer is known once that process execs, does
+ * anything else, or this long has passed.
+ */
+const REDIRECT_EXEC_MS = 2_000;
+const REDIRECT_SETUP_SYSCALLS = new Set(['open', 'openat', 'openat2', 'creat', 'dup', 'dup2', 'dup3', 'fcntl', 'close']);
 
 const defaults: An1214Config = {
   ArchivePaths: ['/tmp', '/var/tmp', '/dev/shm', '/home/*', '/root'],
@@ -67,6 +75,10 @@ interface Creation {
   interpreter: ProcessInfo;
   chain: ProcessInfo[];
   script: string | null;
+  /** Waiting to learn whether the creating shell becomes (execs) the real writer. */
+  writerPending: boolean;
+  /** Content that arrived while the writer was pending. */
+  content?: FileArtifact;
 }
 
 class An1214 implements DetectorInstance {
@@ -76,6 +88,8 @@ class An1214 implements DetectorInstance {
   private readonly pending: HostPathMap<Creation>;
   private readonly contents: HostPathMap<FileArtifact>;
   private readonly alerted = new BoundedMap<string, true>(DEDUPE_MS, CAP);
+  /** Creations by a shell process, keyed by host|pid, until that process shows what writes the file. */
+  private readonly redirects = new BoundedMap<string, Creation[]>(DEDUPE_MS, CAP);
   private readonly counts = {
     /** Creations whose content was refused or cut (artifact.unread): no decision on unmeasured content. */
     unreadContent: 0,
@@ -83,6 +97,7 @@ class An1214 implements DetectorInstance {
     candidates: 0,
     skippedNoInterpreter: 0,
     skippedStandardArchiver: 0,
+    writerAfterExec: 0,
     skippedAllowlisted: 0,
     standardHeader: 0,
     lowEntropy: 0,
@@ -115,12 +130,16 @@ class An1214 implements DetectorInstance {
     this.pending.expire(at);
     this.contents.expire(at);
     if (!actor) return [];
-    const alerts: Alert[] = [];
+    const alerts: Alert[] = this.resolveRedirects(ev, host, actor, at);
     for (const path of createdFiles(ev)) {
       if (!this.dirs.containing(path)) continue;
       this.counts.creationsInArchivePaths++;
       const creation = this.candidate(ev, host, path, actor, at);
       if (!creation) continue;
+      if (creation.writerPending) {
+        const key = `${host ?? ''}|${actor.pid}`;
+        this.redirects.set(key, [...(this.redirects.get(key) ?? []), creation].slice(-16), at);
+      }
       const content = this.contents.find(host, path);
       if (content && timeMs(content.time) >= at - 2000) alerts.push(...this.decide(creation, content));
       else this.pending.set(host, path, creation, at);
@@ -128,7 +147,53 @@ class An1214 implements DetectorInstance {
     return alerts;
   }
 
-  private candidate(ev: AuditEvent, host: string | null, path: string, actor: ProcessInfo, at: number): Creation | null {
+  /**
+   * The process that really produced a shell-created file: when the creating shell process execs next, the new
+   * program (tar, gpg, openssl, python...) writes the content; when it does anything but more redirection set-up
+   * first (a clone, a connect...), or nothing for REDIRECT_EXEC_MS, the shell wrote it.
+   */
+  private resolveRedirects(ev: AuditEvent, host: string | null, actor: ProcessInfo, at: number): Alert[] {
+    const alerts: Alert[] = [];
+    const settle = (creations: Creation[], writer: ProcessInfo | null) => {
+      for (const c of creations) {
+        c.writerPending = false;
+        if (writer && !this.rejudge(c, writer)) {
+          this.pending.take(c.host, c.path);
+          continue;
+        }
+        if (c.content) alerts.push(...this.decide(c, c.content));
+      }
+    };
+    const key = `${host ?? ''}|${actor.pid}`;
+    const mine = this.redirects.get(key);
+    // More opens are the rest of the redirection set-up (`> out 2>/dev/null < in`), not a sign the shell wrote.
+    const settles = isSuccessfulExec(ev) || !REDIRECT_SETUP_SYSCALLS.has(ev.syscall ?? '');
+    if (mine && settles && !mine.some((c) => c.event === ev)) {
+      this.redirects.delete(key);
+      settle(mine, isSuccessfulExec(ev) ? actor : null);
+    }
+    // Shells that never showed anything else within the window wrote the file themselves.
+    const stale: Creation[] = [];
+    for (const [k, cs] of [...this.redirects.items()]) {
+      if (cs.every((c) => at - c.firstMs > REDIRECT_EXEC_MS)) {
+        this.redirects.delete(k);
+        stale.push(...cs);
+      }
+    }
+    settle(stale, null);
+    return alerts;
+  }
+
+  /** Judge a creation again with the program its shell exec'd; false when that program is not a custom method. */
+  private rejudge(c: Creation, writer: ProcessInfo): boolean {
+    this.counts.writerAfterExec++;
+    const fresh = this.candidate(c.event, c.host, c.path, writer, c.firstMs, true);
+    if (!fresh) return false;
+    Object.assign(c, { actor: fresh.actor, interpreter: fresh.interpreter, chain: fresh.chain, script: fresh.script });
+    return true;
+  }
+
+  private candidate(ev: AuditEvent, host: string | null, path: string, actor: ProcessInfo, at: number, afterExec = false): Creation | null {
     if (this.alerted.has(`${host ?? ''}|${path}`)) return null;
     if (STANDARD_ARCHIVERS.has(programName(actor))) {
       this.counts.skippedStandardArchiver++;
@@ -146,7 +211,7 @@ class An1214 implements DetectorInstance {
       this.counts.skippedAllowlisted++;
       return null;
     }
-    this.counts.candidates++;
+    if (!afterExec) this.counts.candidates++;
     const previous = this.pending.find(host, path);
     return {
       path,
@@ -159,6 +224,7 @@ class An1214 implements DetectorInstance {
       interpreter,
       chain,
       script: scriptPath(interpreter),
+      writerPending: !afterExec && SHELL_RE.test(programName(actor)),
     };
   }
 
@@ -175,6 +241,10 @@ class An1214 implements DetectorInstance {
   private decide(c: Creation, content: FileArtifact): Alert[] {
     if (content.unread) {
       this.counts.unreadContent++;
+      return [];
+    }
+    if (c.writerPending) {
+      c.content = content;
       return [];
     }
     if (content.size < this.config.MinFileSizeBytes) {
@@ -199,7 +269,7 @@ class An1214 implements DetectorInstance {
     const xor = scriptContent?.text ? xorLine(scriptContent.text) : null;
     const direct = c.actor.pid === c.interpreter.pid;
     const confidence = xor ? 'high' : direct ? 'medium' : 'low';
-    const what = `${formatSize(content.size)}, entropy ${content.entropy.toFixed(2)} bits/byte, no compression header`;
+    const what = `${formatSize(content.size)}, ${describeFormat(content.format)}; entropy ${content.entropy.toFixed(2)} bits/byte`;
     const via = c.script ? ` (script ${c.script}${xor ? ', uses XOR' : ''})` : '';
     const artifacts = [content];
     if (scriptContent) artifacts.push({ ...scriptContent, text: scriptContent.text?.slice(0, 2000) ?? '' });
@@ -233,8 +303,17 @@ class An1214 implements DetectorInstance {
   }
 
   flush(): Alert[] {
-    this.pending.drain(() => this.counts.noContent++);
-    return [];
+    const alerts: Alert[] = [];
+    this.redirects.drain((_k, cs) => {
+      for (const c of cs) {
+        c.writerPending = false;
+        if (c.content) alerts.push(...this.decide(c, c.content));
+      }
+    });
+    this.pending.drain((c) => {
+      if (!c.content) this.counts.noContent++;
+    });
+    return alerts;
   }
 
   stats(): Record<string, number> {

@@ -1,5 +1,5 @@
-// AN1529 (T1027.001 Binary Padding): a large binary created by one user is executed or opened by a different,
-// non-standard user within a time window.
+// AN1529 (T1027.001 Binary Padding): a large binary, not created by a known deployer, is executed or opened by a
+// non-standard user (its creator included, unless UserContext.exemptCreator) within a time window.
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
@@ -21,6 +21,11 @@ export interface UserContext {
   users: string[];
   /** Programs (names or globs) of known deployers: binaries they create or touch are expected. */
   deployers: string[];
+  /**
+   * Whether the creating user's own uses are expected. The analytic asks for "executed or accessed by non-standard
+   * users", whoever created the file, so the default is false; true narrows it to uses by another user.
+   */
+  exemptCreator: boolean;
 }
 
 export interface An1529Config {
@@ -44,6 +49,7 @@ const defaults: An1529Config = {
       'pip', 'pip3*', 'npm', 'yarn', 'pnpm', 'gem', 'cargo', 'snapd', 'flatpak', 'ansible*', 'salt-*', 'puppet',
       'chef-client', 'Runner.Worker', 'gitlab-runner', 'buildkite-agent', 'jenkins*',
     ],
+    exemptCreator: false,
   },
   TimeWindow: 86_400,
   ContentWaitSeconds: 600,
@@ -51,11 +57,16 @@ const defaults: An1529Config = {
 
 const parseUserContext = (v: unknown): UserContext => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new Error('expected a mapping with "users" and/or "deployers" lists');
+    throw new Error('expected a mapping with "users" and/or "deployers" lists, and/or "exemptCreator"');
   }
   const out = { ...defaults.UserContext };
   for (const [k, val] of Object.entries(v)) {
-    if (k !== 'users' && k !== 'deployers') throw new ConfigFieldError(`UserContext.${k}`, 'unknown key; known: users, deployers');
+    if (k === 'exemptCreator') {
+      if (typeof val !== 'boolean') throw new ConfigFieldError('UserContext.exemptCreator', `expected true or false, got ${JSON.stringify(val)}`);
+      out.exemptCreator = val;
+      continue;
+    }
+    if (k !== 'users' && k !== 'deployers') throw new ConfigFieldError(`UserContext.${k}`, 'unknown key; known: users, deployers, exemptCreator');
     try {
       out[k] = field.strings()(val);
     } catch (err) {
@@ -107,6 +118,7 @@ class An1529 implements DetectorInstance {
     creations: 0,
     uses: 0,
     sameUser: 0,
+    creatorWriting: 0,
     standardUser: 0,
     deployer: 0,
     outsideWindow: 0,
@@ -165,16 +177,16 @@ class An1529 implements DetectorInstance {
         byDeployer: chain.some((p) => this.deployers.has(programName(p))),
       }, at);
     }
-    const used: { path: string; kind: Use['kind'] }[] = [];
-    if (isSuccessfulExec(ev)) used.push(...executedPaths(ev).map((path) => ({ path, kind: 'executed' as const })));
+    const used: { path: string; kind: Use['kind']; forWrite: boolean }[] = [];
+    if (isSuccessfulExec(ev)) used.push(...executedPaths(ev).map((path) => ({ path, kind: 'executed' as const, forWrite: false })));
     const opened = openedFile(ev);
-    if (opened) used.push({ path: opened.path, kind: 'opened' });
+    if (opened) used.push({ path: opened.path, kind: 'opened', forWrite: opened.forWrite });
     const alerts: Alert[] = [];
-    for (const { path, kind } of used) {
+    for (const { path, kind, forWrite } of used) {
       const creation = this.created.find(host, path);
       if (!creation) continue;
       const use: Use = { creation, kind, ms: at, time: ev.time, eventId: ev.id, chain };
-      if (!this.suspicious(use, ev.process.uid)) continue;
+      if (!this.suspicious(use, ev.process.uid, forWrite)) continue;
       const content = this.contents.find(host, path);
       if (content) alerts.push(...this.decide(use, content));
       else {
@@ -187,11 +199,14 @@ class An1529 implements DetectorInstance {
   }
 
   /** Who used it and when: everything but the content. */
-  private suspicious(use: Use, uid: number | null): boolean {
+  private suspicious(use: Use, uid: number | null, forWrite: boolean): boolean {
     this.counts.uses++;
     const c = use.creation;
+    const byCreator = uid === c.uid;
     const skip: keyof typeof this.counts | null =
-      uid === c.uid ? 'sameUser'
+      byCreator && this.config.UserContext.exemptCreator ? 'sameUser'
+      // The creator still writing its file (re-opening it to append or patch) is the creation, not a use.
+      : byCreator && forWrite ? 'creatorWriting'
       : uid !== null && this.standard.has(uid) ? 'standardUser'
       : c.byDeployer || use.chain.some((p) => this.deployers.has(programName(p))) ? 'deployer'
       : use.ms - c.ms > this.windowMs ? 'outsideWindow'
@@ -257,6 +272,7 @@ class An1529 implements DetectorInstance {
             creatorUid: c.uid,
             creator: describeProcess(c.creator),
             userUid: user,
+            userIsCreator: user === c.uid,
             use: use.kind,
             secondsAfterCreation: Math.round((use.ms - c.ms) / 1000),
             thresholdMB: this.config.FileSizeThresholdMB,

@@ -62,6 +62,8 @@ export const AUDIT_RULES = {
     { syscalls: ['openat'], filters: ['a2&0x40', 'success=1'], why: 'file creation: openat with O_CREAT' },
     { syscalls: ['open'], filters: ['a1&0x40', 'success=1'], why: 'file creation: open with O_CREAT' },
     { syscalls: ['creat'], filters: ['success=1'], why: 'file creation: creat' },
+    // Write to a temp name, then move into place: the PATH item of the new name is a CREATE.
+    { syscalls: ['rename', 'renameat', 'renameat2'], filters: ['success=1'], why: 'file creation: a rename into place' },
   ],
   chmod: [{ syscalls: ['fchmodat', 'chmod', 'fchmod'], filters: ['success=1'], why: 'mode changes (a file made executable)' }],
   /** Opens by unprivileged users (root's own reads would flood the log). */

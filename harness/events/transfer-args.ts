@@ -19,7 +19,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   ftp: 'Ps',
   pftp: 'Ps',
   lftp: 'uepfcd',
-  tftp: 'mRl',
+  tftp: 'mRlrb', // tftp-hpa's -m -R -l; busybox tftp's -r -b (and -l)
   atftp: 'lrbmt',
   ncftpput: 'upPjmtUyYrE',
   smbclient: 'UWpOnRsiltmAcDbdT',
@@ -130,6 +130,10 @@ export function transferTarget(argv: string[], cwd: string | null): TransferTarg
         const files = argv.slice(c + 2);
         sources.push(...(files.length === 2 ? files.slice(0, 1) : files.length > 2 ? files.slice(0, -1) : files).map(abs));
         if (ops[0] === 'put') hosts.clear();
+      } else if (argv.includes('-p')) {
+        // busybox tftp -p -l LOCAL [-r REMOTE] HOST
+        push = true;
+        sources.push(...opt('-l').map(abs));
       }
       break;
     }

@@ -6,7 +6,7 @@ import type { AuditEvent } from '../audit/event.js';
 import { createdFileItems, isSuccessfulExec, resolveFile } from '../events/facts.js';
 import { ProcessTable } from '../events/process-table.js';
 import type { FileArtifact, Flow } from '../telemetry/types.js';
-import { ARCHIVE_FORMATS } from '../telemetry/content.js';
+import { ARCHIVE_FORMATS } from '../telemetry/format.js';
 import { formatSize, parseSize } from '../shared/units.js';
 import { interpolate, templateValues, type Addresses } from './inputs.js';
 import type { InputValue, Role, Scenario, TelemetryCheck, TelemetryCheckSpec } from './types.js';

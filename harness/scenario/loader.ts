@@ -9,7 +9,7 @@ import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Docum
 import { loadCatalog, type AnalyticRef } from '../attack/catalog.js';
 import type { Expectation } from './types.js';
 import { parseSize } from '../shared/units.js';
-import { ARCHIVE_FORMATS } from '../telemetry/content.js';
+import { KNOWN_FORMATS as RECOGNIZED_FORMATS } from '../telemetry/format.js';
 import { convertInput, interpolate, templateNames } from './inputs.js';
 import {
   ROLES,
@@ -584,8 +584,8 @@ interface CheckContext {
   checkTemplates: (at: FieldPath, value: unknown) => void;
 }
 
-/** Formats a file check can name: what content.ts's detectFormat() returns, plus "none" and "archive". */
-const KNOWN_FORMATS = new Set(['none', 'archive', ...ARCHIVE_FORMATS, 'elf', 'pe', 'pdf', 'png', 'jpeg', 'script']);
+/** Formats a file check can name: what format.ts recognises, plus "none" and "archive". */
+const KNOWN_FORMATS = new Set(['none', 'archive', ...RECOGNIZED_FORMATS]);
 
 function checkTelemetry(raw: unknown, at: FieldPath, c: CheckContext): TelemetryCheckSpec | null {
   if (!isObject(raw)) return null;

@@ -1,74 +1,13 @@
-// Content analysis of bytes read from a file: Shannon entropy, format from magic bytes, sha256, and the text of small
+// Content analysis of bytes read from a file: Shannon entropy, format (harness/telemetry/format.ts), sha256, and the text of small
 // scripts. How a target's file is opened and which bytes of it are read is harness/telemetry/safe-read.ts.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FileArtifact } from './types.js';
+import { FORMAT_HEAD_BYTES, detectFormat } from './format.js';
 
-const HEAD = 512;
+const HEAD = FORMAT_HEAD_BYTES;
 /** Scripts bigger than this are not kept as text. */
 export const MAX_TEXT_BYTES = 64 * 1024;
-
-/** Formats whose magic bytes mark standard compression or archive containers. */
-export const ARCHIVE_FORMATS: ReadonlySet<string> = new Set([
-  'gzip', 'bzip2', 'xz', 'zstd', 'zip', '7z', 'rar', 'lz4', 'lzma', 'lzip', 'compress', 'zlib', 'tar', 'cpio',
-]);
-
-interface Magic {
-  format: string;
-  offset: number;
-  bytes: number[];
-}
-
-const magic = (format: string, hex: string, offset = 0): Magic => ({
-  format,
-  offset,
-  bytes: hex.match(/../g)!.map((h) => parseInt(h, 16)),
-});
-
-// Longest signatures first where two share a prefix (rar5 before rar4).
-const MAGICS: Magic[] = [
-  magic('gzip', '1f8b'),
-  magic('bzip2', '425a68'),
-  magic('xz', 'fd377a585a00'),
-  magic('zstd', '28b52ffd'),
-  magic('zip', '504b0304'),
-  magic('zip', '504b0506'), // empty archive
-  magic('zip', '504b0708'), // spanned archive
-  magic('7z', '377abcaf271c'),
-  magic('rar', '526172211a070100'), // RAR 5
-  magic('rar', '526172211a0700'), // RAR 4
-  magic('lz4', '04224d18'),
-  magic('lz4', '02214c18'), // legacy frame
-  magic('lzip', '4c5a4950'),
-  magic('compress', '1f9d'),
-  magic('cpio', '303730373031'),
-  magic('cpio', '303730373032'),
-  magic('tar', '7573746172', 257), // "ustar"
-  magic('elf', '7f454c46'),
-  magic('pdf', '255044462d'),
-  magic('png', '89504e470d0a1a0a'),
-  magic('jpeg', 'ffd8ff'),
-  magic('script', '2321'), // "#!"
-  magic('pe', '4d5a'), // "MZ"
-];
-
-/** The format named by the magic bytes at the start of `head`, or null. */
-export function detectFormat(head: Uint8Array): string | null {
-  for (const m of MAGICS) {
-    if (head.length < m.offset + m.bytes.length) continue;
-    if (m.bytes.every((b, i) => head[m.offset + i] === b)) return m.format;
-  }
-  // lzma-alone: properties byte 0x5d then a little-endian dictionary size whose low bytes are 0.
-  if (head.length >= 13 && head[0] === 0x5d && head[1] === 0 && head[2] === 0) return 'lzma';
-  // zlib stream header (default/best/fast levels): what python's zlib.compress writes.
-  if (head.length >= 2 && head[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1]!)) return 'zlib';
-  return null;
-}
-
-/** Whether a format is a standard compression or archive container. */
-export function isArchiveFormat(format: string | null): boolean {
-  return format !== null && ARCHIVE_FORMATS.has(format);
-}
 
 /** Incremental byte histogram, sha256, head and text of the bytes read; shared by every reader. */
 export class ContentAccumulator {
@@ -92,8 +31,8 @@ export class ContentAccumulator {
    * The measurements. `size` is the file's size from fstat when only a sample was read (`sampled` says so):
    * entropy then comes from the sample, format from the first block, and there is no sha256 of the whole.
    */
-  result(size = this.bytes, sampled?: string): ContentFacts {
-    const format = detectFormat(this.head);
+  async result(size = this.bytes, sampled?: string): Promise<ContentFacts> {
+    const format = await detectFormat(this.head);
     const out: ContentFacts = {
       size,
       entropy: shannonEntropy(this.counts, this.bytes),
@@ -145,22 +84,22 @@ export interface AnalyzeOptions {
 }
 
 /** Analyse bytes in memory. */
-export function analyzeContent(input: Uint8Array, options: AnalyzeOptions = {}): FileArtifact {
+export async function analyzeContent(input: Uint8Array | string, options: AnalyzeOptions = {}): Promise<FileArtifact> {
   const acc = new ContentAccumulator();
-  acc.add(input);
-  return artifactOf(acc.result(), options.displayPath ?? '', null, null, options);
+  acc.add(typeof input === 'string' ? Buffer.from(input) : input);
+  return artifactOf(await acc.result(), options.displayPath ?? '', null, null, options);
 }
 
 /** Analyse content that arrives in chunks, e.g. a file streamed from another host. */
 export function contentAnalyzer(options: AnalyzeOptions = {}): {
   add(chunk: Uint8Array): void;
   /** `size` and `sampled`: the file's real size when the chunks were only a sample of it. */
-  finish(mode: string | null, ownerUid: number | null, size?: number, sampled?: string): FileArtifact;
+  finish(mode: string | null, ownerUid: number | null, size?: number, sampled?: string): Promise<FileArtifact>;
 } {
   const acc = new ContentAccumulator();
   return {
     add: (chunk) => acc.add(chunk),
-    finish: (mode, ownerUid, size, sampled) => artifactOf(acc.result(size, sampled), options.displayPath ?? '', mode, ownerUid, options),
+    finish: async (mode, ownerUid, size, sampled) => artifactOf(await acc.result(size, sampled), options.displayPath ?? '', mode, ownerUid, options),
   };
 }
 

@@ -218,7 +218,7 @@ export async function readBounded(
     if (read < length) break; // shrank since fstat
   }
   const sampled = size > limits.fullBytes ? sampledNote(size, limits) : undefined;
-  return artifactOf(acc.result(size, sampled), shown, meta.mode, meta.ownerUid, meta);
+  return artifactOf(await acc.result(size, sampled), shown, meta.mode, meta.ownerUid, meta);
 }
 
 /** A file of the operator's own (not a target's), by a path that may go through symlinks: bounded the same way. */

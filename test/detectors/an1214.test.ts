@@ -32,7 +32,7 @@ describe('AN1214 custom archive detector', () => {
     const { alerts } = runDetector('AN1214', [...pythonWrites(), artifact({ path: OUT, t: 3, size: 319_488, entropy: 7.993 })]);
     const a = alerts[0]!;
     expect(a.summary).to.equal(
-      'python3.11 (pid 200, uid 1000) wrote /tmp/.c/blob.dat: 312 KB, entropy 7.99 bits/byte, no compression header (script /home/alice/pack.py)',
+      'python3.11 (pid 200, uid 1000) wrote /tmp/.c/blob.dat: 312 KB, no known header; entropy 7.99 bits/byte (script /home/alice/pack.py)',
     );
     expect(a.confidence).to.equal('medium');
     expect(a.evidence.processChain.map((p) => p.pid)).to.deep.equal([200, 100]);

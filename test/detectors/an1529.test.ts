@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TelemetryItem } from '../../harness/telemetry/types.js';
-import { artifact, create, exec, openRead } from './factory.js';
+import { artifact, audit, create, exec, openRead } from './factory.js';
 import { runDetector } from './run.js';
 
 const BIN = '/tmp/.cache/update';
@@ -33,6 +33,12 @@ describe('AN1529 padded binary detector', () => {
     expect(a.evidence.facts.userUid).to.equal(33);
   });
 
+  it('alerts when a non-standard user runs a large binary she created herself (the analytic: execution by a non-standard user)', () => {
+    const { alerts } = runDetector('AN1529', [...dropThenUse(1000), artifact({ path: BIN, t: 61, ...ELF })]);
+    expect(alerts).to.have.length(1);
+    expect(alerts[0]!.evidence.facts.userIsCreator).to.equal(true);
+  });
+
   it('alerts when it is read by another non-standard user (cat)', () => {
     const { alerts } = runDetector('AN1529', [...dropThenUse(65534, 'read'), artifact({ path: BIN, t: 61, ...ELF })]);
     expect(alerts).to.have.length(1);
@@ -59,7 +65,7 @@ describe('AN1529 padded binary detector', () => {
     it('root installing a large binary into /usr/local/bin and running it', () => {
       const { alerts, stats } = runDetector('AN1529', [...dropThenUse(0, 'exec', '/usr/local/bin/tool', 0), artifact({ path: '/usr/local/bin/tool', t: 61, ...ELF })]);
       expect(alerts).to.have.length(0);
-      expect(stats.sameUser).to.equal(1);
+      expect(stats.standardUser).to.equal(1);
     });
 
     it('a small binary run by its owner, and a small binary run by someone else', () => {
@@ -70,10 +76,21 @@ describe('AN1529 padded binary detector', () => {
       expect(other.stats.small).to.equal(1);
     });
 
-    it('a large binary run by the user who created it', () => {
-      const { alerts, stats } = runDetector('AN1529', [...dropThenUse(1000), artifact({ path: BIN, t: 61, ...ELF })]);
+    it('a large binary run by the user who created it, when UserContext.exemptCreator narrows the analytic', () => {
+      const { alerts, stats } = runDetector('AN1529', [...dropThenUse(1000), artifact({ path: BIN, t: 61, ...ELF })], { overrides: { UserContext: { exemptCreator: true } } });
       expect(alerts).to.have.length(0);
       expect(stats.sameUser).to.equal(1);
+    });
+
+    it('the creator re-opening its file for writing (the creation going on, not a use)', () => {
+      const items: TelemetryItem[] = [
+        ...dropThenUse(1000).slice(0, 2),
+        audit({ t: 5, pid: 100, uid: 1000, exe: '/usr/bin/cp', syscall: 'openat', args: ['ffffff9c', '7ffd0000', '1', '0'], exit: 3, files: [{ name: BIN, nametype: 'NORMAL', mode: '0100755' }] }),
+        artifact({ path: BIN, t: 61, ...ELF }),
+      ];
+      const { alerts, stats } = runDetector('AN1529', items);
+      expect(alerts).to.have.length(0);
+      expect(stats.creatorWriting).to.equal(1);
     });
 
     it('a standard user (root by default; more from standard_users)', () => {

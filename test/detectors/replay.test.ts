@@ -88,7 +88,7 @@ describe('purple replay (compiled CLI)', function () {
     expect(out.alerts.map((a) => [a.analytic, a.evidence.facts.path])).to.deep.equal([['AN1214', path.join(dir, 'blob.dat')]]);
     const alert = out.alerts[0]!;
     expect(alert.confidence).to.equal('high'); // the script read under --root shows the XOR
-    expect(alert.summary).to.match(/^python3\.11 \(pid \d+, uid 0\) wrote .*blob\.dat: \d+ KB, entropy 7\.9\d bits\/byte, no compression header \(script .*pack\.py, uses XOR\)$/);
+    expect(alert.summary).to.match(/^python3\.11 \(pid \d+, uid 0\) wrote .*blob\.dat: \d+ KB, no known header; entropy 7\.9\d bits\/byte \(script .*pack\.py, uses XOR\)$/);
     expect(out.stats.content.analysed).to.be.greaterThan(3);
     expect(out.stats.engine.detectors.AN1214!.standardHeader).to.equal(1);
     expect(out.stats.engine.detectors.AN1214!.lowEntropy).to.be.greaterThan(0);

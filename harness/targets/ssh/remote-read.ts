@@ -134,6 +134,7 @@ export async function readRemoteFiles(
   });
   const why = signal?.aborted ? 'the scenario deadline passed' : r.timedOut ? 'the remote reader timed out' : `the remote reader stopped (exit ${r.code ?? r.signal}: ${r.stderr.toString('utf8').trim().slice(-300)})`;
   parser.end(why);
+  await parser.settled();
   return found;
 }
 
@@ -146,6 +147,8 @@ class FrameParser {
   private broken: string | undefined;
   /** Paths reported gone (never artifacts). */
   private readonly gone = new Set<string>();
+  /** Files read to their end whose analysis (format recognition is asynchronous) is still finishing. */
+  private readonly finishing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly files: RemoteFile[],
@@ -191,7 +194,8 @@ class FrameParser {
     }
     if (tag === 'E' && this.current) {
       const { file, mode, uid, size, analyzer } = this.current;
-      this.found.set(file.shown, analyzer.finish(mode, uid, size, size > this.limits.fullBytes ? sampledNote(size, this.limits) : undefined));
+      const sampled = size > this.limits.fullBytes ? sampledNote(size, this.limits) : undefined;
+      this.finishing.set(file.shown, analyzer.finish(mode, uid, size, sampled).then((artifact) => void this.found.set(file.shown, artifact)));
       this.current = undefined;
       return;
     }
@@ -217,6 +221,11 @@ class FrameParser {
     } else this.broken = `unexpected output ${JSON.stringify(text.slice(0, 80))}`;
   }
 
+  /** Waits for the analyses of the files read to their end. */
+  async settled(): Promise<void> {
+    await Promise.all(this.finishing.values());
+  }
+
   /** Files the helper did not finish: cut (the one it was reading) or not read. */
   end(why: string): void {
     const reason = this.broken ?? why;
@@ -226,7 +235,7 @@ class FrameParser {
       this.current = undefined;
     }
     for (const file of this.files) {
-      if (this.found.has(file.shown)) continue;
+      if (this.found.has(file.shown) || this.finishing.has(file.shown)) continue;
       if (this.gone.has(file.shown)) continue;
       this.found.set(file.shown, unreadArtifact(file.shown, `not read: ${reason}`, { host: this.host }));
     }

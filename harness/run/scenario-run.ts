@@ -19,6 +19,12 @@ import { createEngine } from '../../detectors/engine.js';
 import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
 import { score, type EmittedAlert } from './scoring.js';
+import { hasByod, RuleSources, type ByodConfig, type DetectorStatus } from '../../detectors/byod/sources.js';
+import { builtinAlert } from '../../detectors/byod/types.js';
+import { userNamesFromPasswd } from '../../detectors/sigma/linux-fields.js';
+import { VICTIM_UIDS } from '../scenario/checks.js';
+import { StepGate } from './step-gate.js';
+import type { EmittedRuleAlert } from './rule-scoring.js';
 
 export interface ScenarioRunContext {
   runId: string;
@@ -34,6 +40,10 @@ export interface ScenarioRunContext {
   analytics: Map<string, string>;
   signal: AbortSignal;
   progress: (scenario: string, message: string) => void;
+  /** The user's Sigma rules and external detectors (`--rules`, `--detector`), if any. */
+  byod?: ByodConfig;
+  /** `--no-builtin`: the built-in detectors do not run. */
+  noBuiltin?: boolean;
 }
 
 export interface ScenarioRunRequest {
@@ -74,8 +84,21 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   let lostBefore = NaN;
   let engine: ReturnType<typeof createEngine> | undefined;
   let addresses: Partial<Record<Role, string>> = {};
+  let sources: RuleSources | undefined;
+  const gate = new StepGate();
+  const stepNames = new Map<string, string>();
+  const ruleEmitted: EmittedRuleAlert[] = [];
+  let detectorStatus: DetectorStatus[] = [];
   const push = (item: TelemetryItem) => {
     for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
+    if (!sources) return;
+    const tag = item.kind === 'audit' ? gate.observe(item.event, item.host ?? null) : undefined;
+    const step = tag === undefined ? undefined : tag === null ? null : stepNames.get(tag) ?? tag;
+    for (const alert of sources.push(item, step)) ruleEmitted.push({ alert, emittedAt: Date.now() });
+  };
+  const announce = (tag: string, name: string, argv: string[]) => {
+    gate.expect(tag, argv.join(' '));
+    stepNames.set(tag, name);
   };
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
   // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
@@ -93,7 +116,11 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
-    engine = createEngine({ shared, overrides: ctx.overrides });
+    engine = createEngine({ shared, overrides: ctx.overrides, ...(ctx.noBuiltin ? { only: [] } : {}) });
+    if (hasByod(ctx.byod)) {
+      sources = new RuleSources(ctx.byod, await targetUserNames(env));
+      sources.start({ scenario: scenario.id, technique: scenario.technique });
+    }
     writeFileSync(
       path.join(dir, SAVED.context),
       JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
@@ -139,7 +166,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.steps.entries()) {
       if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
       ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
-      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container));
+      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce);
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
@@ -159,7 +186,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.cleanup.entries()) {
       if (!env.has(step.container)) continue;
       try {
-        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs));
+        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(step.timeoutMs), undefined, announce);
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
@@ -173,6 +200,11 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
+  if (sources) {
+    const finished = await sources.finish();
+    for (const alert of finished.alerts) ruleEmitted.push({ alert, emittedAt: Date.now() });
+    detectorStatus = finished.detectors;
+  }
   const lostAfter = await ctx.audit.counters().then((c) => c.lost, () => NaN);
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
@@ -185,7 +217,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     addresses,
     ...(users ? { users } : {}),
   });
-  const verdicts = score({
+  const verdicts = ctx.noBuiltin ? [] : score({
     analytics: ctx.analytics,
     expect: scenario.expect,
     alerts: emitted,
@@ -193,11 +225,12 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     incompleteBecause: incomplete,
     errorBecause: error,
   });
-  const own = verdicts.find((v) => v.analytic === scenario.analytic)!;
+  const own = verdicts.find((v) => v.analytic === scenario.analytic) ?? { verdict: error ? ('error' as const) : incomplete.length ? ('incomplete' as const) : ('quiet' as const), latencyMs: null };
   const alerts = emitted.map((e) => e.alert);
+  const ruleAlerts = ruleEmitted.map((e) => ({ ...e.alert, emitted: new Date(e.emittedAt).toISOString() }));
   writeFileSync(path.join(dir, SAVED.artifacts), JSON.stringify(artifacts, null, 2));
   writeFileSync(path.join(dir, SAVED.steps), JSON.stringify(steps, null, 2));
-  writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify(alerts, null, 2));
+  writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify([...alerts.map(builtinAlert), ...ruleAlerts], null, 2));
   const result: ScenarioResult = {
     id: scenario.id,
     name: scenario.name,
@@ -226,6 +259,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     error,
   };
   if (request.repetition !== undefined) result.repetition = request.repetition;
+  if (sources) Object.assign(result, { ruleAlerts, detectors: detectorStatus });
   return result;
 }
 
@@ -237,11 +271,13 @@ async function runStep(
   tag: string,
   signal: AbortSignal,
   onPid?: (pid: number) => void,
+  announce?: (tag: string, name: string, argv: string[]) => void,
 ): Promise<StepOutcome> {
   const argv =
     'script' in step.command
       ? [`${env.payloadDir}/${step.command.script}`, ...step.command.args.map((a) => interpolate(a, values))]
       : ['/bin/sh', '-c', interpolate(step.command.run, values)];
+  announce?.(tag, step.name, argv);
   const user = interpolate(step.user, values);
   const started = new Date();
   const r = await env.launch({
@@ -293,4 +329,17 @@ function lastLine(text: string): string {
 
 function abortReason(signal: AbortSignal, scenario: Scenario): string {
   return signal.aborted ? String((signal.reason as Error)?.message ?? 'interrupted') : `scenario timed out after ${scenario.timeoutMs} ms`;
+}
+
+/** uid -> user name on the target: its own table when it gives one, else the victim's /etc/passwd, else the image's. */
+async function targetUserNames(env: ScenarioTarget): Promise<Map<number, string>> {
+  const byName = env.users?.();
+  if (byName) return new Map(Object.entries(byName).map(([name, uid]) => [uid, name]));
+  try {
+    const passwd = await env.readArtifact('victim', '/etc/passwd');
+    if (passwd.text) return userNamesFromPasswd(passwd.text);
+  } catch {
+    // no readable passwd: fall back to the image's known accounts
+  }
+  return new Map(Object.entries(VICTIM_UIDS).map(([name, uid]) => [uid, name]));
 }

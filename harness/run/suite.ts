@@ -56,6 +56,9 @@ export interface SuiteOptions {
   /** What the host's own configuration hides or risks (purple doctor's warnings), carried into the report. */
   hostWarnings?: string[];
   progress: (scenario: string, message: string) => void;
+  /** The user's Sigma rules and external detectors, and whether the built-ins are off. */
+  byod?: ScenarioRunContext['byod'];
+  noBuiltin?: boolean;
 }
 
 /** A run id, as newRunId() makes them; audit rule keys and names may add a suffix after it. */
@@ -163,6 +166,8 @@ async function runTarget(
       analytics: options.analytics,
       signal: options.signal,
       progress: options.progress,
+      ...(options.byod ? { byod: options.byod } : {}),
+      ...(options.noBuiltin ? { noBuiltin: true } : {}),
     };
     const queue = target.scenarios.flatMap((s) =>
       Array.from({ length: options.repeat }, (_, i) => ({

@@ -27,6 +27,10 @@ import { renderJson } from '../../../reports/json.js';
 import { loadReport } from '../../../reports/schema.js';
 import { withBaseline } from '../../../reports/baseline.js';
 import { exitCodeFor } from '../../../reports/exit-code.js';
+import { BYOD_OPTIONS, BYOD_USAGE, loadByod } from '../byod-options.js';
+import { applyRuleScoring, ruleExitCode, ruleRegressions } from '../../run/rule-scoring.js';
+import { renderRuleSummary } from '../../../reports/rules-terminal.js';
+import { writeRuleOutputs } from '../../../reports/rules-outputs.js';
 
 const usage = `usage: purple run [SCENARIO_ID...] [options]
 
@@ -45,6 +49,9 @@ options:
   --update-baseline FILE  write this run's report.json to FILE as the new baseline
   --quiet                 print one summary line
   --json                  print report.json on stdout
+
+your own detections, scored beside the built-ins (see README "Bring your own detections"):
+${BYOD_USAGE}
 
 targets (default: this machine's Docker engine); repeatable, scenarios fan out, one report:
   --target ssh://USER@HOST[:PORT]         run on that Linux host itself over SSH
@@ -87,6 +94,7 @@ export const runCommand: Command = {
           identity: { type: 'string' },
           'known-hosts': { type: 'string' },
           'user-map': { type: 'string', multiple: true, default: [] },
+          ...BYOD_OPTIONS,
         },
       });
     } catch (err) {
@@ -126,6 +134,8 @@ export const runCommand: Command = {
     const detectors = await loadDetectors();
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
+    const byod = loadByod(values);
+    for (const skipped of byod.skipped) process.stderr.write(`purple: skipping rule ${skipped}\n`);
 
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();
@@ -178,12 +188,19 @@ export const runCommand: Command = {
         command: ['purple', 'run', ...args].join(' '),
         hostWarnings,
         progress,
+        ...(byod.config ? { byod: byod.config } : {}),
+        noBuiltin: byod.noBuiltin,
       });
     } finally {
       interrupt.dispose();
     }
+    if (byod.config) {
+      applyRuleScoring(report, { paths: byod.paths, builtin: !byod.noBuiltin, sigma: byod.sigma, detectors: byod.detectors.map((d) => d.name), lint: byod.lint });
+    }
     if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+    if (baseline && report.baseline && byod.config) report.baseline.regressions.push(...ruleRegressions(report, baseline));
     writeRunOutputs(report, runDir);
+    writeRuleOutputs(report, runDir);
     if (values['update-baseline']) {
       mkdirSync(path.dirname(path.resolve(values['update-baseline'])), { recursive: true });
       copyFileSync(path.join(runDir, 'report.json'), values['update-baseline']);
@@ -192,10 +209,11 @@ export const runCommand: Command = {
     else if (values.quiet) process.stdout.write(renderQuiet(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
     else {
       process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
+      if (report.rules) process.stdout.write(renderRuleSummary(report));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
     if (report.warnings.some((w) => w.startsWith('run interrupted'))) return EXIT.failed;
-    return exitCodeFor(report);
+    return Math.max(exitCodeFor(report), ruleExitCode(report), report.baseline?.regressions.length ? EXIT.failed : EXIT.ok);
   },
 };
 

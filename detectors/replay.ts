@@ -15,6 +15,10 @@ import { BoundedMap } from './lib/bounded.js';
 import { scriptPath } from './lib/scripts.js';
 import { transferTarget } from './lib/transfer-args.js';
 import { usePasswdFile } from './lib/users.js';
+import { RuleSources, type ByodConfig, type DetectorStatus } from './byod/sources.js';
+import type { RuleAlert } from './byod/types.js';
+import { userNamesFromPasswd } from './sigma/linux-fields.js';
+import { StepGate } from '../harness/run/step-gate.js';
 
 export interface ReplayInput {
   auditLog: string;
@@ -27,6 +31,14 @@ export interface ReplayInput {
   shared: SharedConfig;
   overrides?: Record<string, Record<string, unknown>>;
   only?: string[];
+  /** The user's Sigma rules and external detectors. */
+  byod?: ByodConfig;
+  /** A saved run's steps (tag, name, command): rules then see the steps' processes only, as in the live run. */
+  steps?: { tag: string; name: string; command: string }[];
+  /** uid -> user name for rules' User fields (else `<root>/etc/passwd`, else numeric uids). */
+  userNames?: Map<number, string>;
+  /** Scenario id and technique, for the external detectors' hello. */
+  scenario?: { id: string; technique: string };
 }
 
 export interface ReplayStats {
@@ -40,6 +52,9 @@ export interface ReplayStats {
 
 export interface ReplayResult {
   alerts: Alert[];
+  /** Alerts of the user's rules and detectors (when given). */
+  ruleAlerts: RuleAlert[];
+  detectors: DetectorStatus[];
   stats: ReplayStats;
 }
 
@@ -134,6 +149,27 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   if (input.only) engineOptions.only = input.only;
   const engine = createEngine(engineOptions);
   const host = input.host;
+  let userNames = input.userNames;
+  if (!userNames && input.root && existsSync(path.join(input.root, 'etc/passwd'))) {
+    userNames = userNamesFromPasswd(readFileSync(path.join(input.root, 'etc/passwd'), 'utf8').slice(0, 1 << 20));
+  }
+  const sources = input.byod ? new RuleSources(input.byod, userNames ?? new Map()) : null;
+  sources?.start({ scenario: input.scenario?.id ?? null, technique: input.scenario?.technique ?? null });
+  const gate = input.steps ? new StepGate() : null;
+  const stepNames = new Map((input.steps ?? []).map((s) => [s.tag, s.name]));
+  for (const s of input.steps ?? []) gate!.expect(s.tag, s.command);
+  const ruleAlerts: RuleAlert[] = [];
+  let pushed = 0;
+  const pushRules = async (item: TelemetryItem) => {
+    if (!sources) return;
+    let step: string | null | undefined;
+    if (gate && item.kind === 'audit') {
+      const tag = gate.observe(item.event, item.host ?? null);
+      step = tag === null ? null : stepNames.get(tag) ?? tag;
+    }
+    ruleAlerts.push(...sources.push(item, step));
+    if (++pushed % 1024 === 0) await sources.drain();
+  };
 
   const events = auditEvents(createReadStream(input.auditLog));
   async function* auditItems(): AsyncGenerator<TelemetryItem> {
@@ -170,13 +206,20 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const alerts: Alert[] = [];
   for await (const item of mergeByTime(auditItems(), flowItems(), artifactItems())) {
     alerts.push(...engine.push(item));
+    await pushRules(item);
     if (item.kind === 'audit') {
-      for (const artifact of await lookUp(item.event)) alerts.push(...engine.push({ kind: 'artifact', artifact }));
+      for (const artifact of await lookUp(item.event)) {
+        alerts.push(...engine.push({ kind: 'artifact', artifact }));
+        await pushRules({ kind: 'artifact', artifact });
+      }
     }
   }
   alerts.push(...engine.flush());
+  const finished = sources ? await sources.finish() : { alerts: [], detectors: [] };
   return {
     alerts,
+    ruleAlerts: [...ruleAlerts, ...finished.alerts],
+    detectors: finished.detectors,
     stats: {
       audit: events.stats,
       flows: flowStream?.stats ?? null,

@@ -8,11 +8,11 @@ import type { RuleEntry } from '../run/rule-scoring.js';
 import { UsageError } from './command.js';
 
 export const BYOD_OPTIONS = {
-  rules: { type: 'string', multiple: true, default: [] },
-  detector: { type: 'string', multiple: true, default: [] },
-  'detector-timeout': { type: 'string' },
-  'no-builtin': { type: 'boolean', default: false },
-} as const;
+  rules: { type: 'string' as const, multiple: true as const, default: [] as string[] },
+  detector: { type: 'string' as const, multiple: true as const, default: [] as string[] },
+  'detector-timeout': { type: 'string' as const },
+  'no-builtin': { type: 'boolean' as const, default: false },
+};
 
 export const BYOD_USAGE = `  --rules PATH            Sigma rules: a file, or a folder searched recursively for .yml/.yaml; repeatable
                           (unsupported rules are skipped with a warning, see purple rules lint)

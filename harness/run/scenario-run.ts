@@ -117,13 +117,15 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
     engine = createEngine({ shared, overrides: ctx.overrides, ...(ctx.noBuiltin ? { only: [] } : {}) });
+    let knownUsers: Map<number, string> | undefined;
     if (hasByod(ctx.byod)) {
-      sources = new RuleSources(ctx.byod, await targetUserNames(env));
+      knownUsers = await targetUserNames(env);
+      sources = new RuleSources(ctx.byod, knownUsers);
       sources.start({ scenario: scenario.id, technique: scenario.technique });
     }
     writeFileSync(
       path.join(dir, SAVED.context),
-      JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
+      JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers, ...(knownUsers ? { users: Object.fromEntries([...knownUsers].map(([uid, name]) => [name, uid])) } : {}) }, null, 2),
     );
 
     auditLog = createWriteStream(path.join(dir, SAVED.audit));

@@ -208,7 +208,7 @@ export class DockerEnvironment implements ScenarioTarget {
     const killOnTimeout = new Promise<void>((resolve) => {
       const kill = async () => {
         timedOut = true;
-        const pid = (await exec.inspect()).Pid;
+        const pid = (await exec.inspect().catch(() => ({ Pid: 0 }))).Pid; // the exec may be gone already (container removed)
         if (pid > 0) await this.engineHost.killTree(pid).catch(() => undefined);
         stream.destroy();
         resolve();

@@ -70,7 +70,7 @@ export const replayCommand: Command = {
     if (values.run && values['audit-log']) throw new UsageError('--run and --audit-log are alternatives: give one');
     const config: LoadedConfig = values.config ? loadConfig(values.config) : EMPTY_CONFIG;
     const byod = loadByod(values);
-    for (const skipped of byod.skipped) process.stderr.write(`purple: skipping rule ${skipped}\n`);
+    if (byod.skipped.length) process.stderr.write(`purple: ${byod.skipped.length} Sigma rules skipped as unsupported (purple rules lint says why), e.g. ${byod.skipped[0]}\n`);
     const only = byod.noBuiltin ? [] : values.only?.split(',').map((s) => s.trim()).filter(Boolean);
 
     try {

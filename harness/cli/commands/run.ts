@@ -135,7 +135,7 @@ export const runCommand: Command = {
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
     const byod = loadByod(values);
-    for (const skipped of byod.skipped) process.stderr.write(`purple: skipping rule ${skipped}\n`);
+    if (byod.skipped.length) process.stderr.write(`purple: ${byod.skipped.length} Sigma rules skipped as unsupported (purple rules lint says why), e.g. ${byod.skipped[0]}\n`);
 
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();

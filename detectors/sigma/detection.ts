@@ -34,13 +34,17 @@ export interface CompiledSelection {
   fields: Set<string>;
   /** Audit record types this selection can match (from a plain `type:` value), or null for any. */
   recordTypes: Set<string> | null;
+  /** True when it can match an event lacking all of `fields` (keywords, null, exists: false, neq). */
+  matchesWithoutFields: boolean;
 }
 
 export function compileSelection(value: unknown, path: YamlPath): CompiledSelection {
   const fields = new Set<string>();
   const recordTypes = { value: null as Set<string> | null };
   const test = compileSearch(value, path, fields, recordTypes);
-  return { test, fields, recordTypes: recordTypes.value };
+  const text = JSON.stringify(value);
+  const loose = !isMap(value) || (Array.isArray(value) && value.some((v) => !isMap(v))) || /"\|all"|"[^"]*\|(exists|neq)[^"]*"|:null/.test(text);
+  return { test, fields, recordTypes: recordTypes.value, matchesWithoutFields: loose || Object.keys(value as object).some((k) => k.startsWith('|')) };
 }
 
 function compileSearch(value: unknown, path: YamlPath, fields: Set<string>, types: { value: Set<string> | null }): Predicate {
@@ -119,8 +123,27 @@ function compileField(field: string, modifiers: string[], raw: unknown, path: Ya
     pred = raw ? (ev) => ev.has(field) : (ev) => !ev.has(field);
     return pred;
   }
-  const tests = values.map((v, i) => valueTest(field, modifiers, v, list ? [...path, i] : path));
-  const combined = has('all') ? allOf(tests) : anyOf(tests);
+  let combined: Predicate;
+  const plain = !has('all') && !modifiers.some((m) => NUMERIC.has(m) || m === 'cidr' || m === 're' || m === 'fieldref') && values.every((v) => typeof v === 'string' || typeof v === 'number');
+  if (plain) {
+    // A list of plain values (OR): read the field once, equalities through a Set, the rest in one loop.
+    const cased = has('cased');
+    const tests = values.flatMap((v, i) => stringTests(field, modifiers, v as string | number, list ? [...path, i] : path));
+    const exact = new Set(tests.filter((t) => t.exact !== undefined).map((t) => t.exact!));
+    const others = tests.filter((t) => t.exact === undefined).map((t) => t.test);
+    combined = (ev) => {
+      const vs = cased ? ev.texts(field) : ev.lower(field);
+      if (!vs) return false;
+      for (const v of vs) {
+        if (exact.has(v)) return true;
+        for (const t of others) if (t(v)) return true;
+      }
+      return false;
+    };
+  } else {
+    const tests = values.map((v, i) => valueTest(field, modifiers, v, list ? [...path, i] : path));
+    combined = has('all') ? allOf(tests) : anyOf(tests);
+  }
   if (has('neq')) return (ev) => ev.has(field) && !combined(ev);
   return combined;
 }
@@ -182,6 +205,20 @@ function valueTest(field: string, modifiers: string[], value: unknown, path: Yam
     };
   }
 
+  const tests = stringTests(field, modifiers, value as string | number | boolean, path).map((t) => t.test);
+  return (ev) => {
+    const vs = cased ? ev.texts(field) : ev.lower(field);
+    if (!vs) return false;
+    for (const v of vs) for (const t of tests) if (t(v)) return true;
+    return false;
+  };
+}
+
+/** The string tests of one plain value after its transformation modifiers; `exact` when it is a plain equality. */
+function stringTests(field: string, modifiers: string[], value: string | number | boolean, path: YamlPath): { test: StringTest; exact?: string }[] {
+  const has = (m: string) => modifiers.includes(m);
+  const cased = has('cased');
+  const text = String(value);
   let patterns = [typeof value === 'string' ? text : escapeWildcards(text)];
   const encoded = modifiers.some((m) => ENCODING.has(m));
   let bytes: Buffer[] | null = null;
@@ -203,13 +240,11 @@ function valueTest(field: string, modifiers: string[], value: unknown, path: Yam
     // base64offset values are fragments of a longer encoding: only meaningful with |contains.
     throw new RuleProblem('invalid', `|base64offset must be followed by |contains (${field})`, path);
   }
-  const tests = patterns.map((p) => compileWildcard(position(p, modifiers), cased));
-  return (ev) => {
-    const vs = cased ? ev.texts(field) : ev.lower(field);
-    if (!vs) return false;
-    for (const v of vs) for (const t of tests) if (t(v)) return true;
-    return false;
-  };
+  return patterns.map((p) => {
+    const full = position(p, modifiers);
+    const literal = !/[*?\\]/.test(full);
+    return literal ? { test: compileWildcard(full, cased), exact: cased ? full : full.toLowerCase() } : { test: compileWildcard(full, cased) };
+  });
 }
 
 function position(pattern: string, modifiers: string[]): string {

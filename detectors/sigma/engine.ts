@@ -2,7 +2,7 @@
 // against the rules that can match its views; filters applied to the rules they name; correlations kept per engine
 // (one scenario, or one replay) in time windows.
 import type { AuditEvent } from '../../harness/audit/event.js';
-import { LinuxViews } from './linux-fields.js';
+import { auditdViewsFor, LinuxViews, type AuditdWanted } from './linux-fields.js';
 import { logsourceKey } from './linux-fields.js';
 import { countMatches, type CompiledRule, type CorrelationRule, type DetectionRule, type FilterRule, type RuleMeta } from './rule.js';
 import type { EventView } from './view.js';
@@ -34,7 +34,7 @@ const MAX_ENTRIES_PER_GROUP = 10_000;
 const MAX_GROUPS = 10_000;
 
 export class SigmaEngine {
-  private readonly index = new Map<string, { byType: Map<string, Indexed[]>; any: Indexed[] }>();
+  private readonly index = new Map<string, { byType: Map<string, Indexed[]>; any: Indexed[]; userSpace: Indexed[] }>();
   private readonly correlations: CorrelationRule[];
   private readonly byRef = new Map<string, CorrelationRule[]>();
   private readonly windows = new Map<CorrelationRule, Map<string, Entry[]>>();
@@ -58,7 +58,7 @@ export class SigmaEngine {
       if (rule.kind !== 'detection') continue;
       const source = logsourceKey(rule.logsource);
       if (!('key' in source)) continue;
-      const slot = this.index.get(source.key) ?? { byType: new Map<string, Indexed[]>(), any: [] as Indexed[] };
+      const slot = this.index.get(source.key) ?? { byType: new Map<string, Indexed[]>(), any: [] as Indexed[], userSpace: [] as Indexed[] };
       this.index.set(source.key, slot);
       const ids = refs(rule.meta);
       const item: Indexed = {
@@ -66,10 +66,16 @@ export class SigmaEngine {
         filters: filters.filter((f) => f.rules.some((r) => ids.includes(r))),
         generate: !ids.some((r) => silent.has(r)),
       };
-      if (rule.recordTypes) for (const t of rule.recordTypes) slot.byType.set(t, [...(slot.byType.get(t) ?? []), item]);
+      // An auditd rule with no `type:` still needs one of its fields: only the records that carry one can match.
+      const narrowed = !rule.recordTypes && source.key === 'linux/auditd' && !rule.matchesWithoutFields ? auditdViewsFor(rule.fields) : null;
+      const types = rule.recordTypes ?? narrowed?.types;
+      if (types) for (const t of types) slot.byType.set(t, [...(slot.byType.get(t) ?? []), item]);
       else slot.any.push(item);
+      if (narrowed?.userSpace) slot.userSpace.push(item);
     }
-    this.views = new LinuxViews(new Set(this.index.keys()), userNames);
+    const auditd = this.index.get('linux/auditd');
+    const wanted: AuditdWanted = !auditd || auditd.any.length ? null : { types: new Set(auditd.byType.keys()), userSpace: auditd.userSpace.length > 0 || [...auditd.byType.keys()].some((t) => !['SYSCALL', 'EXECVE', 'PATH', 'CWD', 'PROCTITLE', 'SOCKADDR'].includes(t)) };
+    this.views = new LinuxViews(new Set(this.index.keys()), userNames, wanted);
   }
 
   /** Logsource keys some rule reads. */
@@ -84,7 +90,9 @@ export class SigmaEngine {
       const slot = this.index.get(view.logsource);
       if (!slot) continue;
       const typed = view.recordType ? slot.byType.get(view.recordType.toUpperCase()) : undefined;
-      for (const list of typed ? [typed, slot.any] : [slot.any]) {
+      const userSpace = view.recordType !== null && !view.fields.syscall && view.recordType !== 'EXECVE' && view.recordType !== 'PATH' && view.recordType !== 'CWD' && view.recordType !== 'PROCTITLE' && view.recordType !== 'SOCKADDR' ? slot.userSpace : undefined;
+      for (const list of [typed, slot.any, userSpace]) {
+        if (!list) continue;
         for (const item of list) {
           if (!item.rule.test(view)) continue;
           if (item.filters.some((f) => !f.test(view))) continue;

@@ -23,6 +23,33 @@ const AUDITD_FIXED = new Set([
   'res',
 ]);
 
+const PROCESS_FIELDS = ['pid', 'ppid', 'uid', 'euid', 'auid', 'gid', 'ses', 'tty', 'comm', 'exe', 'UID', 'EUID', 'AUID'];
+/** Fields of each auditd record view; user-space records (no syscall) carry `USER_SPACE`. */
+const RECORD_FIELDS: Record<string, ReadonlySet<string>> = {
+  SYSCALL: new Set(['type', 'syscall', 'SYSCALL', 'a0', 'a1', 'a2', 'a3', 'success', 'exit', 'key', ...PROCESS_FIELDS]),
+  EXECVE: new Set(['type', 'argc']),
+  PATH: new Set(['type', 'item', 'name', 'nametype', 'mode', 'inode', 'ouid', 'OUID']),
+  CWD: new Set(['type', 'cwd']),
+  PROCTITLE: new Set(['type', 'proctitle']),
+  SOCKADDR: new Set(['type', 'fam', 'laddr', 'lport', 'path']),
+};
+const USER_SPACE = new Set(['type', 'res', 'key', ...PROCESS_FIELDS]);
+
+/** Which auditd record views a rule reading `fields` (and nothing else) can match; null when any. */
+export function auditdViewsFor(fields: Iterable<string>): AuditdWanted {
+  const types = new Set<string>();
+  let userSpace = false;
+  for (const f of fields) {
+    if (f === 'type') return null;
+    for (const [t, set] of Object.entries(RECORD_FIELDS)) if (set.has(f) || (t === 'EXECVE' && /^a\d+$/.test(f))) types.add(t);
+    if (USER_SPACE.has(f)) userSpace = true;
+  }
+  return { types, userSpace };
+}
+
+/** auditd views to build: these record types, and user-space records or not; null = every record. */
+export type AuditdWanted = { types: Set<string>; userSpace: boolean } | null;
+
 /** The logsources purple fills, by key `product/category-or-service`, with the fields each view carries. */
 export const LINUX_LOGSOURCES: Record<string, { description: string; fields: readonly string[] | ((field: string) => boolean) }> = {
   'linux/process_creation': { description: 'one view per successful execve/execveat', fields: PROCESS_CREATION },
@@ -76,6 +103,7 @@ export class LinuxViews {
     private readonly wanted: ReadonlySet<string>,
     /** uid -> user name, from the target's passwd. */
     private readonly userNames: ReadonlyMap<number, string>,
+    private readonly auditd: AuditdWanted = null,
   ) {}
 
   private user(uid: number | null): string | undefined {
@@ -131,7 +159,12 @@ export class LinuxViews {
     };
     let execveDone = false;
     let pathIndex = 0;
+    const wanted = this.auditd;
     for (const type of ev.types) {
+      if (wanted && !(ev.syscall === null ? wanted.userSpace || wanted.types.has(type) : wanted.types.has(type))) {
+        if (type === 'PATH') pathIndex++;
+        continue;
+      }
       switch (type) {
         case 'SYSCALL': {
           const args = Object.fromEntries(ev.args.map((a, i) => [`a${i}`, a]));

@@ -36,6 +36,8 @@ export interface DetectionRule {
   /** Audit record types the rule can match (`service: auditd` rules), null for any. */
   recordTypes: Set<string> | null;
   fields: Set<string>;
+  /** True when it can match an event lacking every field it reads (keyword searches, null, exists: false, neq). */
+  matchesWithoutFields: boolean;
 }
 
 export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered';
@@ -90,14 +92,17 @@ export function compileRule(doc: unknown, file: string, lineOf: (path: YamlPath)
   if (!('condition' in detection)) throw new RuleProblem('invalid', 'missing required field "detection.condition"', ['detection']);
   const selections = new Map<string, CompiledSelection>();
   const fields = new Set<string>();
+  let matchesWithoutFields = false;
   for (const [name, value] of Object.entries(detection)) {
     if (name === 'condition' || name === 'timeframe') continue;
     const s = compileSelection(value, ['detection', name]);
     selections.set(name, s);
     for (const f of s.fields) fields.add(f);
+    matchesWithoutFields ||= s.matchesWithoutFields;
   }
+  if (/\bnot\b/i.test(JSON.stringify(detection.condition))) matchesWithoutFields = true;
   const { test, recordTypes } = compileConditions(detection.condition, selections, ['detection', 'condition']);
-  return { kind: 'detection', meta, logsource, test, recordTypes, fields };
+  return { kind: 'detection', meta, logsource, test, recordTypes, fields, matchesWithoutFields };
 }
 
 function compileConditions(raw: unknown, selections: Map<string, CompiledSelection>, path: YamlPath) {

@@ -16,7 +16,7 @@ import { scriptPath } from './lib/scripts.js';
 import { transferTarget } from './lib/transfer-args.js';
 import { usePasswdFile } from './lib/users.js';
 import { RuleSources, type ByodConfig, type DetectorStatus } from './byod/sources.js';
-import type { RuleAlert } from './byod/types.js';
+import { ruleKey, type RuleAlert } from './byod/types.js';
 import { userNamesFromPasswd } from './sigma/linux-fields.js';
 import { StepGate } from '../harness/run/step-gate.js';
 
@@ -48,7 +48,11 @@ export interface ReplayStats {
   /** Content lookups under --root: files read, and files named in the log but absent or unreadable. */
   content: { root: string | null; analysed: number; missing: number };
   engine: EngineStats;
+  /** Rule alerts raised, and how many were not kept (each rule keeps its first 100, so memory stays bounded). */
+  rules: { alerts: number; notKept: number };
 }
+
+const RULE_ALERTS_KEPT = 100;
 
 export interface ReplayResult {
   alerts: Alert[];
@@ -159,6 +163,8 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const stepNames = new Map((input.steps ?? []).map((s) => [s.tag, s.name]));
   for (const s of input.steps ?? []) gate!.expect(s.tag, s.command);
   const ruleAlerts: RuleAlert[] = [];
+  const perRule = new Map<string, number>();
+  const ruleCount = { alerts: 0, notKept: 0 };
   let pushed = 0;
   const pushRules = async (item: TelemetryItem) => {
     if (!sources) return;
@@ -167,7 +173,14 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
       const tag = gate.observe(item.event, item.host ?? null);
       step = tag === null ? null : stepNames.get(tag) ?? tag;
     }
-    ruleAlerts.push(...sources.push(item, step));
+    for (const a of sources.push(item, step)) {
+      ruleCount.alerts++;
+      const key = ruleKey(a);
+      const n = (perRule.get(key) ?? 0) + 1;
+      perRule.set(key, n);
+      if (n <= RULE_ALERTS_KEPT) ruleAlerts.push(a);
+      else ruleCount.notKept++;
+    }
     if (++pushed % 1024 === 0) await sources.drain();
   };
 
@@ -226,6 +239,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
       artifacts: savedArtifacts.length,
       content,
       engine: engine.stats(),
+      rules: { alerts: ruleCount.alerts + finished.alerts.length, notKept: ruleCount.notKept },
     },
   };
 }

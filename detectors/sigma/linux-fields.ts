@@ -91,6 +91,7 @@ function describeFields(key: string): string {
 
 const NO_AUID = 4294967295;
 const CONNECT = new Set(['connect']);
+const FORKS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const ACCEPT = new Set(['accept', 'accept4']);
 const EINPROGRESS = -115;
 
@@ -112,8 +113,9 @@ export class LinuxViews {
   }
 
   views(ev: AuditEvent, host: string | null): EventView[] {
-    const at = Date.parse(ev.time) || 0;
-    const me = this.processes.observe(ev, host, at);
+    // The process table serves ParentImage/ParentCommandLine only: execs and forks are all it needs to learn.
+    const learns = this.wanted.has('linux/process_creation') && ev.syscall !== null && (isSuccessfulExec(ev) || FORKS.has(ev.syscall));
+    const me = learns ? this.processes.observe(ev, host, Date.parse(ev.time) || 0) : null;
     const out: EventView[] = [];
     const p = ev.process;
     const view = (key: string, type: string | null, fields: Record<string, FieldValue>) => out.push(new EventView(key, type, fields, [ev.id], ev.time, p.pid));

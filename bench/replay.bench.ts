@@ -24,7 +24,7 @@ function sourceLines(): string[] {
   return lines;
 }
 
-async function generate(file: string): Promise<number> {
+export async function generate(file: string): Promise<number> {
   const lines = sourceLines();
   const stamps = lines.map((l) => STAMP.exec(l)!);
   const seconds = stamps.map((m) => Number(m[1]));

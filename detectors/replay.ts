@@ -12,6 +12,9 @@ import { createEngine, detectorNeeds, mergeByTime, type EngineStats } from './en
 import { BoundedMap } from '../harness/shared/bounded.js';
 import { ContentSelection } from '../harness/events/needs.js';
 import { userDirectory, type AccountFiles } from '../harness/events/users.js';
+import { RuleSources, type ByodConfig, type DetectorStatus } from './byod/sources.js';
+import { ruleKey, type RuleAlert } from './byod/types.js';
+import { StepGate } from '../harness/run/step-gate.js';
 
 export interface ReplayInput {
   auditLog: string;
@@ -28,6 +31,14 @@ export interface ReplayInput {
   shared: SharedConfig;
   overrides?: Record<string, Record<string, unknown>>;
   only?: string[];
+  /** The user's Sigma rules and external detectors. */
+  byod?: ByodConfig;
+  /** A saved run's steps (tag, name, command): rules then see the steps' processes only, as in the live run. */
+  steps?: { tag: string; name: string; command: string }[];
+  /** uid -> user name for rules' User fields (else `<root>/etc/passwd`, else numeric uids). */
+  userNames?: Map<number, string>;
+  /** Scenario id and technique, for the external detectors' hello. */
+  scenario?: { id: string; technique: string };
 }
 
 export interface ReplayStats {
@@ -41,10 +52,17 @@ export interface ReplayStats {
    */
   content: { root: string | null; analysed: number; unread: number; missing: number; selected: string[] };
   engine: EngineStats;
+  /** Rule alerts raised, and how many were not kept (each rule keeps its first 100, so memory stays bounded). */
+  rules: { alerts: number; notKept: number };
 }
+
+const RULE_ALERTS_KEPT = 100;
 
 export interface ReplayResult {
   alerts: Alert[];
+  /** Alerts of the user's rules and detectors (when given). */
+  ruleAlerts: RuleAlert[];
+  detectors: DetectorStatus[];
   stats: ReplayStats;
 }
 
@@ -138,6 +156,35 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   if (input.only) engineOptions.only = input.only;
   const engine = createEngine(engineOptions);
   const host = input.host;
+  // uid -> name for rules' User fields: the recorded host's directory, read safely like the built-ins' (never the
+  // harness machine's passwd, never a link out of --root).
+  const userNames = input.userNames ?? new Map(Object.entries(engineOptions.users!.users()).map(([name, uid]) => [uid, name]));
+  const sources = input.byod ? new RuleSources(input.byod, userNames ?? new Map()) : null;
+  sources?.start({ scenario: input.scenario?.id ?? null, technique: input.scenario?.technique ?? null });
+  const gate = input.steps ? new StepGate() : null;
+  const stepNames = new Map((input.steps ?? []).map((s) => [s.tag, s.name]));
+  for (const s of input.steps ?? []) gate!.expect(s.tag, s.command);
+  const ruleAlerts: RuleAlert[] = [];
+  const perRule = new Map<string, number>();
+  const ruleCount = { alerts: 0, notKept: 0 };
+  let pushed = 0;
+  const pushRules = async (item: TelemetryItem) => {
+    if (!sources) return;
+    let step: string | null | undefined;
+    if (gate && item.kind === 'audit') {
+      const tag = gate.observe(item.event, item.host ?? null);
+      step = tag === null ? null : stepNames.get(tag) ?? tag;
+    }
+    for (const a of sources.push(item, step)) {
+      ruleCount.alerts++;
+      const key = ruleKey(a);
+      const n = (perRule.get(key) ?? 0) + 1;
+      perRule.set(key, n);
+      if (n <= RULE_ALERTS_KEPT) ruleAlerts.push(a);
+      else ruleCount.notKept++;
+    }
+    if (++pushed % 1024 === 0) await sources.drain();
+  };
 
   const events = auditEvents(createReadStream(input.auditLog));
   async function* auditItems(): AsyncGenerator<TelemetryItem> {
@@ -185,19 +232,27 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const alerts: Alert[] = [];
   for await (const item of mergeByTime(auditItems(), flowItems(), artifactItems())) {
     alerts.push(...engine.push(item));
+    await pushRules(item);
     if (item.kind === 'audit' && !input.eventHosts?.has(item.event.id)) {
-      for (const artifact of await lookUp(item.event)) alerts.push(...engine.push({ kind: 'artifact', artifact }));
+      for (const artifact of await lookUp(item.event)) {
+        alerts.push(...engine.push({ kind: 'artifact', artifact }));
+        await pushRules({ kind: 'artifact', artifact });
+      }
     }
   }
   alerts.push(...engine.flush());
+  const finished = sources ? await sources.finish() : { alerts: [], detectors: [] };
   return {
     alerts,
+    ruleAlerts: [...ruleAlerts, ...finished.alerts],
+    detectors: finished.detectors,
     stats: {
       audit: events.stats,
       flows: flowStream?.stats ?? null,
       artifacts: savedArtifacts.length,
       content,
       engine: engine.stats(),
+      rules: { alerts: ruleCount.alerts + finished.alerts.length, notKept: ruleCount.notKept },
     },
   };
 }

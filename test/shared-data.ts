@@ -17,3 +17,6 @@ function findSharedDir(): string {
 export const sharedDir = findSharedDir();
 export const auditCorpusDir = path.join(sharedDir, 'auditd-corpus');
 export const sharedAttackData = path.join(sharedDir, 'attack', 'analytics.json');
+/** Sigma: the specification with its JSON Schemas, and the public SigmaHQ Linux rules (Detection Rule License). */
+export const sigmaSpecDir = path.join(sharedDir, 'sigma', 'spec');
+export const sigmaRulesDir = path.join(sharedDir, 'sigma', 'rules');

@@ -3,6 +3,9 @@ import type { Alert } from '../../detectors/types.js';
 import type { Expectation, TelemetryCheck } from '../scenario/types.js';
 
 export type { Expectation, TelemetryCheck };
+import type { RuleAlert } from '../../detectors/byod/types.js';
+import type { DetectorStatus } from '../../detectors/byod/sources.js';
+import type { RuleEntry, RuleVerdict } from './rule-scoring.js';
 
 export type Verdict = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'incomplete' | 'error';
 
@@ -68,6 +71,12 @@ export interface ScenarioResult {
   error: string | null;
   /** Repetition index when run with --repeat. */
   repetition?: number;
+  /** Alerts of the user's Sigma rules and external detectors (`--rules`, `--detector`), with when they were emitted. */
+  ruleAlerts?: (RuleAlert & { emitted: string })[];
+  /** Each external detector's outcome on this scenario. */
+  detectors?: DetectorStatus[];
+  /** Per rule or detector: detected, missed, false-alarm, quiet, fired-on... (see harness/run/rule-scoring.ts). */
+  ruleVerdicts?: RuleVerdict[];
 }
 
 export interface AnalyticSummary {
@@ -143,6 +152,13 @@ export interface RunReport {
   judgement?: {
     failOn: FailOn;
     waivers: Waiver[];
+  };
+  /** The user's own detections: every rule and detector evaluated, and what `rules lint` said of the rule files. */
+  rules?: {
+    paths: string[];
+    builtin: boolean;
+    entries: RuleEntry[];
+    lint: { ok: number; unsupported: number; invalid: number };
   };
   warnings: string[];
 }

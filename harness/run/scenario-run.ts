@@ -22,6 +22,10 @@ import type { SharedConfig } from '../../detectors/types.js';
 import type { ScenarioResult, StepOutcome } from './results.js';
 import { score, type EmittedAlert } from './scoring.js';
 import { interruptedReason } from './interrupt.js';
+import { hasByod, RuleSources, type ByodConfig, type DetectorStatus } from '../../detectors/byod/sources.js';
+import { builtinAlert } from '../../detectors/byod/types.js';
+import { StepGate } from './step-gate.js';
+import type { EmittedRuleAlert } from './rule-scoring.js';
 
 export interface ScenarioRunContext {
   runId: string;
@@ -37,6 +41,10 @@ export interface ScenarioRunContext {
   analytics: Map<string, string>;
   signal: AbortSignal;
   progress: (scenario: string, message: string) => void;
+  /** The user's Sigma rules and external detectors (`--rules`, `--detector`), if any. */
+  byod?: ByodConfig;
+  /** `--no-builtin`: the built-in detectors do not run. */
+  noBuiltin?: boolean;
 }
 
 export interface ScenarioRunRequest {
@@ -98,8 +106,21 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   let users: UserDirectory = userDirectory({}, env.users?.() ?? {});
   let artifactCollector: ArtifactCollector | undefined;
   const otherRoles = new Map<string, string[]>();
+  let sources: RuleSources | undefined;
+  const gate = new StepGate();
+  const stepNames = new Map<string, string>();
+  const ruleEmitted: EmittedRuleAlert[] = [];
+  let detectorStatus: DetectorStatus[] = [];
   const push = (item: TelemetryItem) => {
     for (const alert of engine?.push(item) ?? []) emitted.push({ alert, emittedAt: Date.now() });
+    if (!sources) return;
+    const tag = item.kind === 'audit' ? gate.observe(item.event, item.host ?? null) : undefined;
+    const step = tag === undefined ? undefined : tag === null ? null : stepNames.get(tag) ?? tag;
+    for (const alert of sources.push(item, step)) ruleEmitted.push({ alert, emittedAt: Date.now() });
+  };
+  const announce = (tag: string, name: string, argv: string[]) => {
+    gate.expect(tag, argv.join(' '));
+    stepNames.set(tag, name);
   };
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
   // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
@@ -120,10 +141,17 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const accounts = await env.accounts();
     users = userDirectory(accounts, env.users?.() ?? {});
     writeFileSync(path.join(dir, SAVED.accounts), JSON.stringify(accounts, null, 2));
-    engine = createEngine({ shared, overrides: ctx.overrides, users });
+    engine = createEngine({ shared, overrides: ctx.overrides, users, ...(ctx.noBuiltin ? { only: [] } : {}) });
+    let knownUsers: Map<number, string> | undefined;
+    if (hasByod(ctx.byod)) {
+      // User names in rules' fields are the target's own, from the same directory the built-ins use.
+      knownUsers = new Map(Object.entries(users.users()).map(([name, uid]) => [uid, name]));
+      sources = new RuleSources(ctx.byod, knownUsers);
+      sources.start({ scenario: scenario.id, technique: scenario.technique });
+    }
     writeFileSync(
       path.join(dir, SAVED.context),
-      JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers }, null, 2),
+      JSON.stringify({ host: env.hostName('victim'), target: env.uri, workdir: env.workdir, addresses, trusted_cidrs: shared.trustedCidrs, standard_users: shared.standardUsers, ...(knownUsers ? { users: Object.fromEntries([...knownUsers].map(([uid, name]) => [name, uid])) } : {}) }, null, 2),
     );
 
     auditLog = createWriteStream(path.join(dir, SAVED.audit));
@@ -166,7 +194,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.steps.entries()) {
       if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
       ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
-      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container));
+      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce);
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
@@ -191,7 +219,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (!env.has(step.container)) continue;
       try {
         const timeoutMs = ctx.signal.aborted ? Math.min(step.timeoutMs, INTERRUPTED_CLEANUP_STEP_MS) : step.timeoutMs;
-        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs));
+        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs), undefined, announce);
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
@@ -205,6 +233,11 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
+  if (sources) {
+    const finished = await sources.finish();
+    for (const alert of finished.alerts) ruleEmitted.push({ alert, emittedAt: Date.now() });
+    detectorStatus = finished.detectors;
+  }
   const lostAfter = await ctx.audit.counters().then((c) => c.lost, () => NaN);
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
@@ -216,7 +249,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     addresses,
     users: users.users(),
   });
-  const verdicts = score({
+  const verdicts = ctx.noBuiltin ? [] : score({
     analytics: ctx.analytics,
     expect: scenario.expect,
     alerts: emitted,
@@ -224,13 +257,14 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     incompleteBecause: incomplete,
     errorBecause: error,
   });
-  const own = verdicts.find((v) => v.analytic === scenario.analytic)!;
+  const own = verdicts.find((v) => v.analytic === scenario.analytic) ?? { verdict: error ? ('error' as const) : incomplete.length ? ('incomplete' as const) : ('quiet' as const), latencyMs: null };
   const alerts = emitted.map((e) => e.alert);
+  const ruleAlerts = ruleEmitted.map((e) => ({ ...e.alert, emitted: new Date(e.emittedAt).toISOString() }));
   writeFileSync(path.join(dir, SAVED.artifacts), JSON.stringify(artifacts, null, 2));
   writeFileSync(path.join(dir, SAVED.roles), JSON.stringify(Object.fromEntries(otherRoles), null, 2));
   writeFileSync(path.join(dir, SAVED.selected), JSON.stringify(artifactCollector?.selected ?? [], null, 2));
   writeFileSync(path.join(dir, SAVED.steps), JSON.stringify(steps, null, 2));
-  writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify(alerts, null, 2));
+  writeFileSync(path.join(dir, SAVED.alerts), JSON.stringify([...alerts.map(builtinAlert), ...ruleAlerts], null, 2));
   const result: ScenarioResult = {
     id: scenario.id,
     name: scenario.name,
@@ -259,6 +293,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     error,
   };
   if (request.repetition !== undefined) result.repetition = request.repetition;
+  if (sources) Object.assign(result, { ruleAlerts, detectors: detectorStatus });
   return result;
 }
 
@@ -270,11 +305,13 @@ async function runStep(
   tag: string,
   signal: AbortSignal,
   onPid?: (pid: number) => void,
+  announce?: (tag: string, name: string, argv: string[]) => void,
 ): Promise<StepOutcome> {
   const argv =
     'script' in step.command
       ? [`${env.payloadDir}/${step.command.script}`, ...step.command.args.map((a) => interpolate(a, values))]
       : ['/bin/sh', '-c', interpolate(step.command.run, values)];
+  announce?.(tag, step.name, argv);
   const user = interpolate(step.user, values);
   const started = new Date();
   const r = await env.launch({

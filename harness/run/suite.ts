@@ -63,6 +63,9 @@ export interface SuiteOptions {
   progress: (scenario: string, message: string) => void;
   /** Called as each scenario run ends, with its result (the CLI's "[k/N] scenario: verdict" line). */
   onScenarioDone?: (result: ScenarioResult) => void;
+  /** The user's Sigma rules and external detectors, and whether the built-ins are off. */
+  byod?: ScenarioRunContext['byod'];
+  noBuiltin?: boolean;
 }
 
 /** A run id, as newRunId() makes them; audit rule keys and names may add a suffix after it. */
@@ -171,6 +174,8 @@ async function runTarget(
       analytics: options.analytics,
       signal: options.signal,
       progress: options.progress,
+      ...(options.byod ? { byod: options.byod } : {}),
+      ...(options.noBuiltin ? { noBuiltin: true } : {}),
     };
     const queue = target.scenarios.flatMap((s) =>
       Array.from({ length: options.repeat }, (_, i) => ({

@@ -12,6 +12,7 @@ const loaders = new Map<string, () => Promise<Command>>([
   ['doctor', async () => (await import('./doctor.js')).doctorCommand],
   ['images', async () => (await import('./images.js')).imagesCommand],
   ['replay', async () => (await import('./replay.js')).replayCommand],
+  ['rules', async () => (await import('./rules.js')).rulesCommand],
   ['cleanup', async () => (await import('./cleanup.js')).cleanupCommand],
 ]);
 

@@ -12,6 +12,8 @@ import { EngineConfigError } from '../../../detectors/engine.js';
 import { ReplayInputError, replay, type ReplayResult } from '../../../detectors/replay.js';
 import type { Alert } from '../../../detectors/types.js';
 import { SAVED } from '../../run/scenario-run.js';
+import { builtinAlert } from '../../../detectors/byod/types.js';
+import { BYOD_OPTIONS, BYOD_USAGE, loadByod, type Byod } from '../byod-options.js';
 
 const USAGE = `usage: purple replay --audit-log FILE [--flows FILE] [--artifacts FILE] [--root DIR] [options]
        purple replay --run DIR [options]
@@ -28,7 +30,8 @@ Runs the detectors (AN1214, AN1529, AN1170) over recorded telemetry, streaming, 
                      context.json with the scenario's trusted_cidrs, accounts.json, roles.json)
   --config FILE      trusted_cidrs, standard_users and per-analytic thresholds (YAML or JSON)
   --only IDS         comma-separated analytics to run (e.g. AN1214,AN1170)
-  --format F         table (default on a terminal) or json: {"alerts": [...], "stats": {...}}
+  --format F         table (default on a terminal) or json: {"alerts": [...], "ruleAlerts": [...], "stats": {...}}
+${BYOD_USAGE}
 
 Exit codes: 0 done (alerts or not), 2 usage or configuration error (the message names the file and line).`;
 
@@ -57,6 +60,7 @@ export const replayCommand: Command = {
           config: { type: 'string' },
           only: { type: 'string' },
           format: { type: 'string' },
+          ...BYOD_OPTIONS,
         },
       }));
     } catch (err) {
@@ -67,13 +71,15 @@ export const replayCommand: Command = {
     if (!values.run && !values['audit-log']) throw new UsageError('give --audit-log FILE or --run DIR');
     if (values.run && values['audit-log']) throw new UsageError('--run and --audit-log are alternatives: give one');
     const config: LoadedConfig = values.config ? loadConfig(values.config) : EMPTY_CONFIG;
-    const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+    const byod = loadByod(values);
+    if (byod.skipped.length) process.stderr.write(`purple: ${byod.skipped.length} Sigma rules skipped as unsupported (purple rules lint says why), e.g. ${visible(byod.skipped[0]!)}\n`);
+    const only = byod.noBuiltin ? [] : values.only?.split(',').map((s) => s.trim()).filter(Boolean);
 
     try {
       if (values.run) {
-        const scenarios = await replayRun(values.run, config, only, values.root);
+        const scenarios = await replayRun(values.run, config, only, values.root, byod);
         if (format === 'json') {
-          write(JSON.stringify({ scenarios: scenarios.map((s) => ({ id: s.id, alerts: s.result.alerts, stats: s.result.stats })) }, null, 2));
+          write(JSON.stringify({ scenarios: scenarios.map((s) => ({ id: s.id, ...jsonAlerts(s.result), stats: s.result.stats })) }, null, 2));
         } else {
           for (const s of scenarios) write(`${heading(s.id)}\n${renderTable(s.result)}\n`);
         }
@@ -88,8 +94,9 @@ export const replayCommand: Command = {
         shared: config.shared,
         overrides: config.overrides,
         ...(only ? { only } : {}),
+        ...(byod.config ? { byod: byod.config } : {}),
       });
-      write(format === 'json' ? JSON.stringify({ alerts: result.alerts, stats: result.stats }, null, 2) : renderTable(result));
+      write(format === 'json' ? JSON.stringify({ ...jsonAlerts(result), stats: result.stats }, null, 2) : renderTable(result));
       return EXIT.ok;
     } catch (err) {
       if (err instanceof ReplayInputError || err instanceof EngineConfigError) throw new UsageError(err.message);
@@ -98,7 +105,11 @@ export const replayCommand: Command = {
   },
 };
 
-async function replayRun(dir: string, config: LoadedConfig, only: string[] | undefined, root: string | undefined): Promise<ScenarioReplay[]> {
+function jsonAlerts(result: ReplayResult) {
+  return { alerts: result.alerts.map(builtinAlert), ruleAlerts: result.ruleAlerts, detectors: result.detectors };
+}
+
+async function replayRun(dir: string, config: LoadedConfig, only: string[] | undefined, root: string | undefined, byod: Byod): Promise<ScenarioReplay[]> {
   const scenariosDir = path.join(dir, 'scenarios');
   if (!existsSync(scenariosDir) || !statSync(scenariosDir).isDirectory()) {
     throw new UsageError(`${dir} is not a saved run: ${scenariosDir} is missing`);
@@ -125,6 +136,7 @@ async function replayRun(dir: string, config: LoadedConfig, only: string[] | und
       },
       overrides: config.overrides,
       ...(only ? { only } : {}),
+      ...(byod.config ? { byod: byod.config, steps: readSteps(path.join(sdir, 'steps.json')) } : {}),
     });
     out.push({ id, result });
   }
@@ -153,6 +165,25 @@ function readRecorded(sdir: string): { accounts?: { passwd: string; group: strin
     }
   }
   return out;
+}
+
+/** A saved run's steps.json: each step's launch tag, name and command (cleanup steps tagged as such). */
+function readSteps(file: string): { tag: string; name: string; command: string }[] {
+  if (!existsSync(file)) return [];
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(data)) throw new UsageError(`${file}: expected a JSON array of steps`);
+  let run = 0;
+  let cleanup = 0;
+  return data.flatMap((s: { name?: unknown; command?: unknown }) => {
+    if (typeof s?.name !== 'string' || typeof s.command !== 'string') return [];
+    const isCleanup = s.name.startsWith('cleanup: ');
+    return [{ tag: isCleanup ? `cleanup-${++cleanup}` : `${++run}`, name: s.name, command: s.command }];
+  });
 }
 
 function readContext(file: string): { host: string | null; trustedCidrs: string[] } {
@@ -220,5 +251,7 @@ function renderTable(result: ReplayResult): string {
     lines.push(`${id}: ${nonZero.join(' ') || 'nothing relevant seen'}`);
   }
   for (const e of s.engine.errors) lines.push(`${e.analytic}: ${e.count} detector errors, first: ${visible(e.first.split('\n')[0] ?? '')}`);
+  for (const a of result.ruleAlerts) lines.push(visible(`${a.source === 'sigma' ? `sigma rule "${a.title}"` : `detector ${a.detector}`}: ${a.time} ${a.summary}${a.rule ? ` [${[a.rule.level, a.rule.author].filter(Boolean).join(', ')}; ${a.rule.path}]` : ''}`));
+  for (const d of result.detectors) if (d.error) lines.push(visible(`detector ${d.name}: error: ${d.error}`));
   return lines.join('\n');
 }

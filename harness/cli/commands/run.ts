@@ -28,6 +28,11 @@ import { exitCodeFor, withBaseline } from '../../run/judge/index.js';
 import { judgementFlags, judged, progressLine, ruleDefaults, writeGithubSummary, JUDGEMENT_OPTIONS, JUDGEMENT_USAGE } from '../run-judgement.js';
 import { colorFor, terminalWidth } from '../../../reports/tty.js';
 import { didYouMean } from '../suggest.js';
+import { BYOD_OPTIONS, BYOD_USAGE, loadByod } from '../byod-options.js';
+import { applyRuleScoring, ruleExitCode, ruleRegressions } from '../../run/rule-scoring.js';
+import { renderRuleSummary } from '../../../reports/rules-terminal.js';
+import { writeRuleOutputs } from '../../../reports/rules-outputs.js';
+import { visible } from '../../../reports/sanitize.js';
 
 const usage = `usage: purple run [SCENARIO_ID...] [options]
 
@@ -50,6 +55,9 @@ options:
   --quiet                 print one summary line
   --json                  print report.json on stdout
 ${JUDGEMENT_USAGE}
+
+your own detections, scored beside the built-ins (see README "Bring your own detections"):
+${BYOD_USAGE}
 
 targets (default: this machine's Docker engine); repeatable, scenarios fan out, one report:
   --target ssh://USER@HOST[:PORT]         run on that Linux host itself over SSH
@@ -96,6 +104,7 @@ export const runCommand: Command = {
           'known-hosts': { type: 'string' },
           'user-map': { type: 'string', multiple: true, default: [] },
           ...JUDGEMENT_OPTIONS,
+          ...BYOD_OPTIONS,
         },
       });
     } catch (err) {
@@ -138,6 +147,8 @@ export const runCommand: Command = {
     const thresholds = createEngine({ shared: config.shared, overrides: config.overrides }).thresholds();
     const baseline = values.baseline ? loadReport(values.baseline) : null;
     const judgement = judgementFlags(values, Boolean(values.baseline));
+    const byod = loadByod(values);
+    if (byod.skipped.length) process.stderr.write(`purple: ${byod.skipped.length} Sigma rules skipped as unsupported (purple rules lint says why), e.g. ${visible(byod.skipped[0]!)}\n`);
 
     const progress = progressPrinter(values.quiet! || values.json!);
     const runId = newRunId();
@@ -179,14 +190,21 @@ export const runCommand: Command = {
         onScenarioDone: (result) => {
           if (!values.quiet && !values.json) process.stderr.write(progressLine(++done, total, result, colorFor(process.stderr)) + '\n');
         },
+        ...(byod.config ? { byod: byod.config } : {}),
+        noBuiltin: byod.noBuiltin,
       });
     } finally {
       interrupt.dispose();
     }
     try {
+      if (byod.config) {
+        applyRuleScoring(report, { paths: byod.paths, builtin: !byod.noBuiltin, sigma: byod.sigma, detectors: byod.detectors.map((d) => d.name), lint: byod.lint });
+      }
       if (baseline && values.baseline) report = withBaseline(report, baseline, values.baseline);
+      if (baseline && report.baseline && byod.config) report.baseline.regressions.push(...ruleRegressions(report, baseline));
       report = judged(report, judgement, ruleDefaults(detectors));
       writeRunOutputs(report, runDir);
+      writeRuleOutputs(report, runDir);
       writeGithubSummary(report, values['github-summary']!);
     } finally {
       guard.dispose();
@@ -199,13 +217,15 @@ export const runCommand: Command = {
     else if (values.quiet) process.stdout.write(renderQuiet(report, { color: colorFor(process.stdout) }) + '\n');
     else {
       process.stdout.write(renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! }));
+      if (report.rules) process.stdout.write(renderRuleSummary(report));
       process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
     // Precision and recall per analytic end every human-readable run (issue 16); --json carries them in `analytics`.
     if (!values.json && !values.quiet) process.stdout.write('\n' + renderDetectionQuality(report));
     if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
     if (guard.failures.length) return EXIT.harness;
-    return exitCodeFor(report);
+    // Rules' own misses and false alarms count like the built-ins' unless only regressions fail the run.
+    return Math.max(exitCodeFor(report), report.judgement?.failOn === 'regression' ? EXIT.ok : ruleExitCode(report));
   },
 };
 

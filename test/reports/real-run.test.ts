@@ -54,7 +54,7 @@ describe('reports of a real partial run (issue 17)', function () {
   it('says the run id and output folder first, then "[k/N] scenario: verdict (latency)" as each scenario ends', function () {
     const report = readReport(runDir);
     const lines = String(run.stderr).split('\n');
-    expect(lines[0]).to.equal(`purple run ${report.run_id}: 6 scenario run(s), output in ${path.relative(process.cwd(), runDir)}/`);
+    expect(lines[0]).to.equal(`purple run ${report.run_id}: 6 scenario run(s), output in ${runDir.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), runDir) : runDir}/`);
     const progress = lines.filter((l) => /^\[\d+\/6\] /.test(l));
     expect(progress).to.have.length(6);
     expect(progress.map((l) => l.slice(0, 6))).to.deep.equal(['[1/6] ', '[2/6] ', '[3/6] ', '[4/6] ', '[5/6] ', '[6/6] ']);

@@ -136,7 +136,7 @@ export const runCommand: Command = {
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
     const total = choices.reduce((n, c) => n + plannedOn(c !== LOCAL && c.scheme === 'ssh' ? 'host' : 'container').length, 0) * repeat;
-    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${path.relative(process.cwd(), runDir) || '.'}/\n`);
+    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${shownPath(runDir)}/\n`);
     let done = 0;
     let engine: ReturnType<typeof docker> | null = null;
     let hostWarnings: string[] = [];
@@ -211,6 +211,12 @@ export const runCommand: Command = {
     return exitCodeFor(report);
   },
 };
+
+/** A folder as people read it: relative to the working directory when inside it, absolute otherwise. */
+function shownPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
+}
 
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);

@@ -54,7 +54,7 @@ describe('reports of a real partial run (issue 17)', function () {
   it('says the run id and output folder first, then "[k/N] scenario: verdict (latency)" as each scenario ends', function () {
     const report = readReport(runDir);
     const lines = String(run.stderr).split('\n');
-    expect(lines[0]).to.equal(`purple run ${report.run_id}: 6 scenario run(s), output in ${path.relative(process.cwd(), runDir)}/`);
+    expect(lines[0]).to.equal(`purple run ${report.run_id}: 6 scenario run(s), output in ${runDir.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), runDir) : runDir}/`);
     const progress = lines.filter((l) => /^\[\d+\/6\] /.test(l));
     expect(progress).to.have.length(6);
     expect(progress.map((l) => l.slice(0, 6))).to.deep.equal(['[1/6] ', '[2/6] ', '[3/6] ', '[4/6] ', '[5/6] ', '[6/6] ']);
@@ -224,8 +224,8 @@ describe('reports of a real partial run (issue 17)', function () {
 
   describe('a crafted audit log through replay and the run reports (issue 13 item 5)', function () {
     // ESC sequences that would clear the screen and set the window title, a bidi override that would show
-    // "bd.exe" for "exe.db", a URL GitHub would link and a team it would notify.
-    const HOSTILE = '/tmp/\x1b]0;pwned\x07\x1b[2J\x1b[8mhidden \u202Eexe.db see https://evil.example/x @purple-team';
+    // "bd.exe" for "exe.db", a host GitHub would link and a team it would notify (no "/": it stays one file in /tmp).
+    const HOSTILE = '/tmp/\x1b]0;pwned\x07\x1b[2J\x1b[8mhidden \u202Eexe.db see www.evil.example @purple-team';
     let crafted: string;
 
     before(function () {
@@ -259,9 +259,11 @@ describe('reports of a real partial run (issue 17)', function () {
       const report = JSON.parse(readFileSync(path.join(crafted, 'report.json'), 'utf8')) as RunReport;
       const scenario = report.scenarios.find((s) => s.id === 'an1214-python-xor-archive')!;
       scenario.alerts = alerts;
-      scenario.verdicts[0]!.reason = alerts[0].summary;
+      // Shown as a failure, so its reason (the crafted summary) reaches every format's failure list.
+      scenario.verdicts[0] = { ...scenario.verdicts[0]!, verdict: 'missed', failedLayer: 'detector', reason: alerts[0].summary };
+      scenario.verdict = 'missed';
       scenario.steps[0]!.stdoutTail = `created ${HOSTILE}\n`;
-      report.environment.host = `host\u202Egnp.exe`;
+      report.environment.host = `host\u202Egnp.exe https://evil.example/x`;
       writeFileSync(path.join(crafted, 'report.json'), JSON.stringify(report));
 
       const terminal = await cli(['report', crafted, '--wide'], { COLUMNS: '250' });
@@ -273,6 +275,8 @@ describe('reports of a real partial run (issue 17)', function () {
       expect(md).to.include('&lt;U+202E&gt;');
       expect(md).to.not.match(/https:\/\/evil/);
       expect(md).to.include('https:&#8203;//evil.example/x');
+      expect(md).to.not.include('www.evil');
+      expect(md).to.include('www&#8203;.evil.example');
       expect(md).to.not.match(/@purple-team/);
       expect(md).to.include('@&#8203;purple-team');
 

@@ -154,7 +154,7 @@ export const runCommand: Command = {
     const runId = newRunId();
     const runDir = path.resolve(values.out ?? path.join('reports', 'runs', runId));
     const total = choices.reduce((n, c) => n + plannedOn(c.kind.platform).length, 0) * repeat;
-    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${path.relative(process.cwd(), runDir) || '.'}/\n`);
+    if (!values.quiet && !values.json) process.stderr.write(`purple run ${runId}: ${total} scenario run(s), output in ${shownPath(runDir)}/\n`);
     let done = 0;
     const { targets, docker: engine, warnings: hostWarnings } = await connectTargets(
       choices,
@@ -263,6 +263,12 @@ function updateBaseline(
     `purple: baseline ${file} updated from run ${report.run_id}: ${report.scenarios.length} scenario run(s), ${tally || 'no verdict'}` +
       `${reasons.length ? ` (forced although ${reasons.join('; ')})` : ''}\n`,
   );
+}
+
+/** A folder as people read it: relative to the working directory when inside it, absolute otherwise. */
+function shownPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
 }
 
 function positiveInt(flag: string, value: string): number {

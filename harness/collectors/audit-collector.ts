@@ -16,6 +16,8 @@ export type AuditListener = (event: AuditEvent, rawLines: string[], owner: Owner
 
 const EVENT_ID = /msg=audit\((\d+\.\d+:\d+)\)/;
 const MAX_INFLIGHT_LINES = 50_000;
+/** How long auditd may take to write purple's marker: generous, a loaded 2-core host lags seconds behind. */
+const BARRIER_MS = 30_000;
 /** auditd does not write EOE records to its log: a kernel event idle this long is complete. */
 const IDLE_EVENT_MS = 300;
 /** Executables of the container runtime itself: their events are machinery, not the container's. */
@@ -93,7 +95,7 @@ export class AuditCollector {
   }
 
   /** Resolves once every line auditd wrote before this call has been read and dispatched. */
-  async barrier(timeoutMs = 10_000): Promise<void> {
+  async barrier(timeoutMs = BARRIER_MS): Promise<void> {
     if (this.failure) throw this.failure;
     const token = `purple-barrier-${randomUUID()}`;
     const seen = new Promise<void>((resolve) => this.barriers.set(token, resolve));

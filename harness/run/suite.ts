@@ -212,7 +212,8 @@ function chargeFailure(results: ScenarioResult[], failure: HarnessFailure, warni
   warnings.push(label);
   const hit = failure.scenario === null ? undefined : results.find((r) => r.dir === path.join('scenarios', failure.scenario!));
   if (!hit) return;
-  hit.error = [label, hit.error].filter(Boolean).join('; ');
+  // It may already say so: the run was stopped with the failure as its reason.
+  hit.error = hit.error?.includes(label) ? hit.error : [label, hit.error].filter(Boolean).join('; ');
   hit.verdict = 'error';
   hit.latency_ms = null;
   hit.verdicts = hit.verdicts.map((v) => ({ ...v, verdict: 'error', reason: label, failedLayer: null, latencyMs: null }));

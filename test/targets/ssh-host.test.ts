@@ -85,7 +85,7 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
 
   it('fans out over several targets (--targets FILE), keeping each target apart, with coverage per host', async function () {
     const out = tempDir('ssh-multi');
-    const list = path.join(out, 'targets.txt');
+    const list = path.join(tempDir('ssh-multi-targets'), 'targets.txt');
     writeFileSync(list, `# the same machine twice\n${sshd.target}\nssh://root@127.0.0.1:${sshd.secondPort}  # second port\n`);
     const r = await purple(['run', 'an1214-python-xor-archive', 'an1214-benign-python-zip', '--targets', list, '--identity', sshd.identity, '--known-hosts', sshd.knownHosts, ...USER_MAP, '--out', out, '--quiet']);
     const report = readReport(out);
@@ -116,11 +116,12 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const kh = path.join(dir, 'known_hosts');
     writeFileSync(kh, `[127.0.0.1]:${sshd.port} ${readFileSync(other + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
-    const r = await purple(['run', '--target', sshd.target, '--identity', sshd.identity, '--known-hosts', kh, ...USER_MAP, '--out', dir]);
+    const out = path.join(dir, 'run');
+    const r = await purple(['run', '--target', sshd.target, '--identity', sshd.identity, '--known-hosts', kh, ...USER_MAP, '--out', out]);
     expect(r.exitCode, String(r.all)).to.equal(3);
     expect(String(r.all)).to.match(/HOST KEY MISMATCH for \[127\.0\.0\.1\]:\d+: the server presented ssh-ed25519 SHA256:/);
     expect(String(r.all)).to.include('ssh-keygen -R');
-    expect(existsSync(path.join(dir, 'report.json'))).to.equal(false);
+    expect(existsSync(path.join(out, 'report.json'))).to.equal(false);
   });
 
   it('refuses an unknown host key with the fingerprint to check', async function () {

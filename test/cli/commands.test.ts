@@ -10,7 +10,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 describe('cli: command loading', () => {
   it('finds every command under its own name, and nothing else', async () => {
     const commands = await loadCommands();
-    expect(commands.map((c) => c.name)).to.deep.equal(['run', 'list', 'show', 'report', 'events', 'doctor', 'images', 'replay', 'cleanup']);
+    expect(commands.map((c) => c.name)).to.deep.equal(['run', 'list', 'show', 'report', 'events', 'doctor', 'images', 'replay', 'rules', 'cleanup']);
     for (const c of commands) expect(await loadCommand(c.name)).to.equal(c);
     expect(await loadCommand('nope')).to.equal(undefined);
   });

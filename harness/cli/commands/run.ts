@@ -21,7 +21,6 @@ import { checkOutDir, emptyOutDir } from '../out-dir.js';
 import { newRunId, runSuite } from '../../run/suite.js';
 import { writeRunOutputs } from '../../../reports/outputs.js';
 import { renderTerminal, renderQuiet } from '../../../reports/terminal.js';
-import { renderDetectionQuality } from '../../../reports/detection-quality.js';
 import { renderJson } from '../../../reports/json.js';
 import { loadReport } from '../../../reports/schema.js';
 import { exitCodeFor, withBaseline } from '../../run/judge/index.js';
@@ -218,10 +217,8 @@ export const runCommand: Command = {
     else {
       process.stdout.write(renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! }));
       if (report.rules) process.stdout.write(renderRuleSummary(report));
-      process.stdout.write(`\nreports: ${path.relative(process.cwd(), runDir) || '.'}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
+      process.stdout.write(`\nreports: ${shownPath(runDir)}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
     }
-    // Precision and recall per analytic end every human-readable run (issue 16); --json carries them in `analytics`.
-    if (!values.json && !values.quiet) process.stdout.write('\n' + renderDetectionQuality(report));
     if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
     if (guard.failures.length) return EXIT.harness;
     // Rules' own misses and false alarms count like the built-ins' unless only regressions fail the run.

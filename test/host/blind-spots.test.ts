@@ -31,7 +31,9 @@ describe('audit blind spots', function () {
     // A host rule that silences alice's (uid 1000) execve calls, as some hardening rule sets do for users.
     const rule = ['-F', 'arch=b64', '-S', 'execve', '-F', 'uid=1000', '-k', 'host-own-blindspot-test'];
     before(async function () {
-      await execa('auditctl', ['-a', 'never,exit', ...rule]);
+      // At the front (-A): ahead of the rules of any purple run already going on this host, whose
+      // execve rules would otherwise log alice's execve first (with their key, which now counts).
+      await execa('auditctl', ['-A', 'never,exit', ...rule]);
     });
     after(async function () {
       await execa('auditctl', ['-d', 'never,exit', ...rule], { reject: false });

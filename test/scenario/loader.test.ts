@@ -116,7 +116,7 @@ describe('scenario loader', () => {
 
     it('an unknown field, at any level, names its line and the allowed fields', () => {
       const dir = tmp.copy('an1214-python-xor-archive');
-      const text = tmp.edit(dir, ['    timeout: 20s\n  - name: XOR', '    timeout: 20s\n    retries: 3\n  - name: XOR'], ['kind: emulation', 'kind: emulation\nseverity: high']);
+      const text = tmp.edit(dir, ['    timeout: 60s\n  - name: XOR', '    timeout: 60s\n    retries: 3\n  - name: XOR'], ['kind: emulation', 'kind: emulation\nseverity: high']);
       const errors = only(dir);
       const step = errors.find((e) => e.field === 'steps[0].retries')!;
       expect(step, ids(errors)).to.not.equal(undefined);
@@ -142,7 +142,7 @@ describe('scenario loader', () => {
         dir,
         ['platforms: [container, host]', 'platforms: container'],
         [/^name: .*\n/m, ''],
-        ['timeout: 60s', 'timeout: soon'],
+        [/^timeout: 120s$/m, 'timeout: soon'],
         ['default: 48', 'default: lots'],
       );
       const errors = only(dir);

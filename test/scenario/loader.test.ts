@@ -70,7 +70,7 @@ describe('scenario loader', () => {
           expect(payloadFile(s, script), `${s.id} keeps its own copy of ${script}`).to.equal(path.join(shared, script));
         }
       }
-      expect(readdirSync(shared).sort()).to.deep.equal(['make-payload.sh', 'pad-binary.sh', 'scp-upload.sh', 'seed-documents.sh']);
+      expect(readdirSync(shared).sort()).to.deep.equal(['ftplib-transfer.py', 'make-payload.sh', 'pad-binary.sh', 'scp-upload.sh', 'seed-documents.sh']);
     });
 
     it('host-capable scenarios put every path they write under {{workdir}}', () => {

@@ -26,7 +26,7 @@ export function renderRuleSummary(report: RunReport): string {
   if (errors.length + hits.length > MAX_LINES) out.push(`  ... and ${errors.length + hits.length - MAX_LINES} more (rules.md, rules.html, report.json)`);
   const failing = report.scenarios.flatMap((s) => s.ruleVerdicts ?? []).filter((v) => v.verdict === 'missed' || v.verdict === 'false-alarm' || v.verdict === 'error');
   const count = (k: string) => failing.filter((v) => v.verdict === k).length;
-  out.push('', failing.length ? `your detections: ${count('missed')} missed, ${count('false-alarm')} false alarms, ${count('error')} errors: FAILED (exit 1)` : 'your detections: every expectation met');
+  out.push('', failing.length ? `your detections: ${count('missed')} missed, ${count('false-alarm')} false alarms, ${count('error')} errors` : 'your detections: every expectation met');
   return out.join('\n') + '\n';
 }
 

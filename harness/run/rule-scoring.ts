@@ -117,11 +117,6 @@ export function applyRuleScoring(report: RunReport, rules: { paths: string[]; bu
   report.rules = { paths: rules.paths, builtin: rules.builtin, entries, lint: rules.lint };
 }
 
-/** 1 when a rule or detector missed, raised a false alarm or failed; 0 otherwise. */
-export function ruleExitCode(report: RunReport): 0 | 1 {
-  return report.scenarios.some((s) => (s.ruleVerdicts ?? []).some((v) => FAILING.has(v.verdict))) ? 1 : 0;
-}
-
 /** Per rule: detected before and missed now, quiet before and a false alarm now (the `analytic` is the rule key). */
 export function ruleRegressions(now: RunReport, before: RunReport): Regression[] {
   const index = new Map<string, RuleVerdict>();

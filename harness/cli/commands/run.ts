@@ -28,7 +28,7 @@ import { judgementFlags, judged, progressLine, ruleDefaults, writeGithubSummary,
 import { colorFor, terminalWidth } from '../../../reports/tty.js';
 import { didYouMean } from '../suggest.js';
 import { BYOD_OPTIONS, BYOD_USAGE, loadByod } from '../byod-options.js';
-import { applyRuleScoring, ruleExitCode, ruleRegressions } from '../../run/rule-scoring.js';
+import { applyRuleScoring, ruleRegressions } from '../../run/rule-scoring.js';
 import { renderRuleSummary } from '../../../reports/rules-terminal.js';
 import { writeRuleOutputs } from '../../../reports/rules-outputs.js';
 import { visible } from '../../../reports/sanitize.js';
@@ -221,8 +221,7 @@ export const runCommand: Command = {
     }
     if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
     if (guard.failures.length) return EXIT.harness;
-    // Rules' own misses and false alarms count like the built-ins' unless only regressions fail the run.
-    return Math.max(exitCodeFor(report), report.judgement?.failOn === 'regression' ? EXIT.ok : ruleExitCode(report));
+    return exitCodeFor(report);
   },
 };
 

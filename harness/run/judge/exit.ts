@@ -1,8 +1,10 @@
 // What a finished run means for the process exit code (README: 0 ok, 1 failed, 2 usage, 3 environment).
+// The built-in detectors' expectations and the user's rules' verdicts are judged here, once, so every output agrees.
 // Usage and environment problems stop purple before a report exists, so a report only yields 0 or 1.
 import type { FailOn, RunReport } from '../results.js';
 import { regressionLabel } from './baseline.js';
 import { failureReason, groupScenarios, waiverLabel } from './groups.js';
+import { FAILING } from '../rule-scoring.js';
 
 /**
  * 0 when the run passes its gate, 1 otherwise. With `--fail-on expectation` (the default) the gate is every
@@ -38,6 +40,14 @@ export function exitReasons(report: RunReport): string[] {
       if (e.outcome === 'met' || e.waiver) continue;
       if (failOn === 'regression' && e.outcome !== 'error') continue;
       reasons.push(`${e.scenario} / ${e.analytic}: ${failureReason(e)}`);
+    }
+  }
+  // The user's own rules and detectors (--rules, --detector) are judged like the built-ins: a miss or a false alarm
+  // fails an expectation gate, a detector error fails either gate.
+  for (const scenario of report.scenarios) {
+    for (const v of scenario.ruleVerdicts ?? []) {
+      if (!FAILING.has(v.verdict) || (failOn === 'regression' && v.verdict !== 'error')) continue;
+      reasons.push(`${scenario.id} / ${v.key}: ${v.verdict} (${v.reason})`);
     }
   }
   for (const r of report.baseline?.regressions ?? []) {

@@ -14,7 +14,7 @@ import { ContentSelection } from '../harness/events/needs.js';
 import { userDirectory, type AccountFiles } from '../harness/events/users.js';
 import { RuleSources, type ByodConfig, type DetectorStatus } from './byod/sources.js';
 import { ruleKey, type RuleAlert } from './byod/types.js';
-import { StepGate } from '../harness/run/step-gate.js';
+import { StepGate } from '../harness/events/step-gate.js';
 
 export interface ReplayInput {
   auditLog: string;

@@ -3,9 +3,34 @@ import type { Alert } from '../../detectors/types.js';
 import type { Expectation, TelemetryCheck } from '../scenario/types.js';
 
 export type { Expectation, TelemetryCheck };
-import type { RuleAlert } from '../../detectors/byod/types.js';
+import type { RuleAlert, RuleRef } from '../../detectors/byod/types.js';
 import type { DetectorStatus } from '../../detectors/byod/sources.js';
-import type { RuleEntry, RuleVerdict } from './rule-scoring.js';
+
+// The user's own rules and detectors (harness/run/rule-scoring.ts scores them).
+export type RuleVerdictKind = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'fired-on' | 'incomplete' | 'error';
+
+/** One rule or detector the run evaluated. */
+export interface RuleEntry {
+  key: string;
+  source: 'sigma' | 'detector';
+  rule?: RuleRef;
+  detector?: string;
+  /** Techniques from its tags (Sigma) or, for a detector, those its alerts claimed during the run. */
+  techniques: string[];
+}
+
+export interface RuleVerdict {
+  key: string;
+  verdict: RuleVerdictKind;
+  reason: string;
+  /** From the first matched event to the alert (ms), when it fired. */
+  latencyMs: number | null;
+  /** Steps whose processes produced its alerts. */
+  steps: string[];
+  alerts: number;
+  /** Evidence: event ids of its first alert. */
+  eventIds: string[];
+}
 
 export type Verdict = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'incomplete' | 'error';
 

@@ -1,35 +1,12 @@
 // Verdicts for the user's own rules and detectors, scenario by scenario. A rule is expected to fire on an emulation
 // when its ATT&CK tags name the emulation's technique or that technique's parent: detected or missed. Firing on a
 // benign twin is a false alarm; firing on another emulation is information ("fired on", with the step).
-import type { RuleAlert, RuleRef } from '../../detectors/byod/types.js';
+import type { RuleAlert } from '../../detectors/byod/types.js';
 import { ruleKey } from '../../detectors/byod/types.js';
 import type { DetectorStatus } from '../../detectors/byod/sources.js';
-import type { Regression, RunReport } from './results.js';
+import type { Regression, RuleEntry, RuleVerdict, RuleVerdictKind, RunReport } from './results.js';
 
-export type RuleVerdictKind = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'fired-on' | 'incomplete' | 'error';
-
-/** One rule or detector the run evaluated. */
-export interface RuleEntry {
-  key: string;
-  source: 'sigma' | 'detector';
-  rule?: RuleRef;
-  detector?: string;
-  /** Techniques from its tags (Sigma) or, for a detector, those its alerts claimed during the run. */
-  techniques: string[];
-}
-
-export interface RuleVerdict {
-  key: string;
-  verdict: RuleVerdictKind;
-  reason: string;
-  /** From the first matched event to the alert (ms), when it fired. */
-  latencyMs: number | null;
-  /** Steps whose processes produced its alerts. */
-  steps: string[];
-  alerts: number;
-  /** Evidence: event ids of its first alert. */
-  eventIds: string[];
-}
+export type { RuleEntry, RuleVerdict, RuleVerdictKind };
 
 export interface EmittedRuleAlert {
   alert: RuleAlert;

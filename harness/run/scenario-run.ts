@@ -24,7 +24,7 @@ import { score, type EmittedAlert } from './scoring.js';
 import { interruptedReason } from './interrupt.js';
 import { hasByod, RuleSources, type ByodConfig, type DetectorStatus } from '../../detectors/byod/sources.js';
 import { builtinAlert } from '../../detectors/byod/types.js';
-import { StepGate } from './step-gate.js';
+import { StepGate } from '../events/step-gate.js';
 import type { EmittedRuleAlert } from './rule-scoring.js';
 
 export interface ScenarioRunContext {

@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Result } from 'execa';
-import { DEFAULT_SCENARIOS_DIR, loadScenarios } from '../../harness/scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, SHARED_PAYLOADS, loadScenarios } from '../../harness/scenario/loader.js';
 import type { RunReport } from '../../harness/run/results.js';
 import { CLEAN, leftBehind, purple, readReport, tempDir } from '../run/helpers.js';
 
@@ -24,7 +24,8 @@ const RUN_TIMEOUT_MS = 1_500_000;
 /** Two shipped AN1214 scenarios and a benign twin that only waits, in a folder of their own. */
 function longRunScenarios(): string {
   const dir = tempDir('soak-long');
-  for (const id of ['an1214-python-xor-archive', 'an1214-benign-text-report']) cpSync(path.join(DEFAULT_SCENARIOS_DIR, id), path.join(dir, id), { recursive: true });
+  // The shared payload folder goes along: the scenarios' steps name its scripts.
+  for (const id of ['an1214-python-xor-archive', 'an1214-benign-text-report', SHARED_PAYLOADS]) cpSync(path.join(DEFAULT_SCENARIOS_DIR, id), path.join(dir, id), { recursive: true });
   mkdirSync(path.join(dir, 'an1214-zz-hold'));
   writeFileSync(
     path.join(dir, 'an1214-zz-hold', 'scenario.yaml'),

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEFAULT_SCENARIOS_DIR, formatScenarioError, loadScenarios } from '../../harness/scenario/loader.js';
+import { DEFAULT_SCENARIOS_DIR, SHARED_PAYLOADS, formatScenarioError, loadScenarios } from '../../harness/scenario/loader.js';
 
 const BASE = 'an1529-benign-user-binary';
 const TWIN = 'an1529-padded-binary-exec';
@@ -13,7 +13,8 @@ describe('host-capable scenarios in the loader', function () {
   let root: string;
   beforeEach(function () {
     root = mkdtempSync(path.join(os.tmpdir(), 'purple-host-scenarios-'));
-    for (const id of [BASE, TWIN]) cpSync(path.join(DEFAULT_SCENARIOS_DIR, id), path.join(root, id), { recursive: true });
+    // The shared payload folder goes along: the scenarios' steps name its scripts.
+    for (const id of [BASE, TWIN, SHARED_PAYLOADS]) cpSync(path.join(DEFAULT_SCENARIOS_DIR, id), path.join(root, id), { recursive: true });
   });
   afterEach(function () {
     rmSync(root, { recursive: true, force: true });

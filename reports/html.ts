@@ -371,7 +371,8 @@ ${chain}${flows}${artifacts}${facts}
 }
 
 function configSection(report: RunReport): string {
-  const rows = configRows(report).map((r) => [h(r.analytic), h(r.setting), `<span${r.changed ? ' class="changed"' : ''}>${h(r.value)}</span>`, `<span class="muted">${h(r.defaultValue)}</span>`]);
+  // Values are code: a long pattern or list may wrap (td code), where a word of prose never does.
+  const rows = configRows(report).map((r) => [h(r.analytic), h(r.setting), `<code${r.changed ? ' class="changed"' : ''}>${h(r.value)}</code>`, `<code class="muted">${h(r.defaultValue)}</code>`]);
   return section(
     'Configuration in force',
     'config',

@@ -217,7 +217,7 @@ export const runCommand: Command = {
     else {
       process.stdout.write(renderTerminal(report, { color: colorFor(process.stdout), width: terminalWidth(), wide: values.wide! }));
       if (report.rules) process.stdout.write(renderRuleSummary(report));
-      process.stdout.write(`\nreports: ${shownPath(runDir)}/ (report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json)\n`);
+      process.stdout.write(`\nreports: ${shownPath(runDir)}/\n  report.html, report.md, report.json, junit.xml, attack-layer.json, attire.json\n`);
     }
     if (interrupt.received) return SIGNAL_EXIT[interrupt.received] ?? EXIT.failed;
     if (guard.failures.length) return EXIT.harness;

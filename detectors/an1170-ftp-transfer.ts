@@ -387,8 +387,12 @@ class An1170 implements DetectorInstance {
     if (!before) this.counts.flowsTied++;
     if (before && before.sent >= sent) return [];
     t.sentByFlow.set(key, { sent, flow: f, dest });
-    if (outbound && !t.addresses.get(dest)) t.addresses.set(dest, f.dport);
-    else if (!t.addresses.has(dest)) t.addresses.set(dest, null);
+    if (outbound) {
+      // The destination's port is the protocol's own when one of its flows went there (TFTP's request to 69, not
+      // the data flow to the server's ephemeral port), whichever flow was seen first: live and replay agree.
+      const known = t.addresses.get(dest);
+      if (!known || (!this.ports.has(known) && f.dport !== null && this.ports.has(f.dport))) t.addresses.set(dest, f.dport);
+    } else if (!t.addresses.has(dest)) t.addresses.set(dest, null);
     const at = timeMs(f.time);
     this.transfers.set(t.key, t, at); // activity keeps a long transfer and its job open
     const job = this.jobs.get(t.job);

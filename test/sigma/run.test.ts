@@ -84,7 +84,8 @@ describe('bring your own detections: a real run', function () {
 
   it('shows which rule caught which scenario, with attribution, in every output', () => {
     expect(stdout).to.match(/your rules: 1 of 1 AN1214 emulation caught, \d+ false alarms?/);
-    expect(stdout).to.match(/detected\s+an1214-python-xor-archive: "Team rule - Python XOR archiver"; level high; by Blue Team; references: https:\/\/example.org\/blue\/xor/);
+    // The terminal's short attribution: title, level, author, first reference (all of them: rules.md, rules.html).
+    expect(stdout).to.match(/detected\s+an1214-python-xor-archive: "Team rule - Python XOR archiver"; high; by Blue Team; ref https:\/\/example.org\/blue\/xor/);
     expect(report.rules!.lint.ok).to.equal(218);
     loadReport(path.join(out, 'report.json')); // valid against report.schema.json
     const md = readFileSync(path.join(out, 'rules.md'), 'utf8');

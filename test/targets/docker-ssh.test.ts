@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { markdownText } from '../../reports/sanitize.js';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { CLI, leftovers, purple, readReport, runIdOf, savedEvents, tempDir } from '../run/helpers.js';
@@ -65,7 +66,7 @@ describe('purple run --target docker+ssh:// (a second Docker engine behind a rea
     expect(await leftovers(report.run_id)).to.deep.equal({ containers: '', networks: '', rules: '' });
     expect(await engine.docker(['ps', '-aq', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
     expect(await engine.docker(['network', 'ls', '-q', '--filter', `label=purple.run=${report.run_id}`])).to.equal('');
-    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).to.include(`| ${engineTarget} | 2 |`);
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).to.include(`| ${markdownText(engineTarget)} | 2 |`);
   });
 
   it("leaves this machine's engine as it was: its default bridge still carries containers", async function () {

@@ -4,6 +4,7 @@
 // dropped connection still ends in cleanup (by the guardian on the "remote" side).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { markdownText } from '../../reports/sanitize.js';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -107,7 +108,8 @@ describe('purple run --target ssh:// (real sshd on loopback, real auditd)', func
     expect(workdirs(report.run_id)).to.deep.equal([]);
     const markdown = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(markdown).to.include('## Coverage per host');
-    for (const t of targets) expect(markdown).to.include(`| ${t} | 2 |`);
+    // Shown as Markdown text: no @-mention of the user part (reports/sanitize.ts).
+    for (const t of targets) expect(markdown).to.include(`| ${markdownText(t)} | 2 |`);
   });
 
   it('refuses a host key that does not match known_hosts, naming the fingerprint and the fix', async function () {

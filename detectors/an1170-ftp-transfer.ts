@@ -117,7 +117,24 @@ interface FlowState {
   firstMs: number;
   /** Who the flow belongs to: a transfer key, or null (another process's socket). Undefined: not tied yet. */
   owner?: string | null;
-  via?: 'connect' | 'reply' | 'argv';
+  /** connect: the socket a connect() claimed; socket: another flow of a tied flow's local socket; argv: provisional. */
+  via?: 'connect' | 'socket' | 'argv';
+  /** Whether the owner's side opened the flow (its bytes sent are bytesOut), or the peer did (bytesIn). */
+  outbound?: boolean;
+}
+
+/** Whether the flow runs between the claimed peer and the local side, in either direction (a UDP peer may send first). */
+function claimMatches(c: Claim, f: Flow): 'out' | 'in' | null {
+  if (!sameHost(c.host, f.host)) return null;
+  if (canonicalIp(f.dst) === c.ip && f.dport === c.port) return 'out';
+  if (canonicalIp(f.src) === c.ip && f.sport === c.port) return 'in';
+  return null;
+}
+
+/** The owner's end of a tied flow: its own address and port. */
+function localEnd(st: FlowState): string {
+  const f = st.flow;
+  return st.outbound ? `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` : `${f.protocol}|${canonicalIp(f.dst)}|${f.dport}`;
 }
 
 class An1170 implements DetectorInstance {
@@ -272,13 +289,14 @@ class An1170 implements DetectorInstance {
       t.eventIds = [...new Set([...t.eventIds, ev.id])].slice(0, 8);
       if (!t.connected) this.dropArgvFlows(t);
       t.connected = true;
-      if (!t.addresses.has(ip) || t.addresses.get(ip) === null) t.addresses.set(ip, port);
+      const known = t.addresses.get(ip);
+      if (!known || (!this.ports.has(known) && this.ports.has(port))) t.addresses.set(ip, port);
     }
     // A flow seen before its connect() (poll or audit latency): the earliest untied one to this ip:port.
     let best: [string, FlowState] | null = null;
     for (const [key, st] of this.flows.items()) {
-      if (st.via === 'connect' || st.via === 'reply' || st.firstMs < at - FLOW_SLACK_MS) continue;
-      if (canonicalIp(st.flow.dst) !== ip || st.flow.dport !== port || !sameHost(st.flow.host, host)) continue;
+      if (st.via === 'connect' || st.via === 'socket' || st.firstMs < at - FLOW_SLACK_MS) continue;
+      if (!claimMatches(claim, st.flow)) continue;
       if (!best || st.firstMs < best[1].firstMs) best = [key, st];
     }
     return best ? this.tie(best[0], best[1], claim) : [];
@@ -286,10 +304,31 @@ class An1170 implements DetectorInstance {
 
   private tie(key: string, st: FlowState, claim: Claim): Alert[] {
     claim.flow = key;
+    return this.own(key, st, claim.owner, 'connect', claimMatches(claim, st.flow) === 'out');
+  }
+
+  /**
+   * Gives the flow, and every other flow of the same local socket not tied more firmly, to `owner`; then decides
+   * once, on all of them: whichever of a socket's flows arrives first, the outcome is the same.
+   */
+  private own(key: string, st: FlowState, owner: string | null, via: NonNullable<FlowState['via']>, outbound: boolean): Alert[] {
     this.release(key, st);
-    st.owner = claim.owner;
-    st.via = 'connect';
-    return this.credit(key, st);
+    Object.assign(st, { owner, via, outbound });
+    const tied: [string, FlowState][] = [[key, st]];
+    if (owner !== null) {
+      const end = localEnd(st);
+      for (const [k, other] of this.flows.items()) {
+        if (k === key || other.via === 'connect' || other.via === 'socket' || !sameHost(other.flow.host, st.flow.host)) continue;
+        const f = other.flow;
+        const out = `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` === end;
+        if (!out && `${f.protocol}|${canonicalIp(f.dst)}|${f.dport}` !== end) continue;
+        this.release(k, other);
+        Object.assign(other, { owner, via: via === 'argv' ? 'argv' : 'socket', outbound: out });
+        tied.push([k, other]);
+      }
+    }
+    const t = tied.map(([k, s]) => this.record(k, s)).find((x) => x !== null);
+    return t ? this.decideByFlows(t, st.flow) : [];
   }
 
   /** Undo a provisional (argv) attribution before a firmer one. */
@@ -297,6 +336,7 @@ class An1170 implements DetectorInstance {
     if (st.owner) this.transfers.get(st.owner)?.sentByFlow.delete(key);
     st.owner = undefined;
     st.via = undefined;
+    st.outbound = undefined;
   }
 
   private dropArgvFlows(t: Transfer): void {
@@ -321,34 +361,29 @@ class An1170 implements DetectorInstance {
     if (previous && previous.flow.bytesOut + previous.flow.bytesIn > flow.bytesOut + flow.bytesIn) st.flow = { ...previous.flow, time: flow.time };
     else st.flow = flow;
     this.flows.set(key, st, at);
-    if (st.via === 'connect' || st.via === 'reply') return this.credit(key, st);
+    if (st.via === 'connect' || st.via === 'socket') return this.credit(key, st);
     return this.attribute(key, st);
   }
 
-  /** Tie an untied flow: to a pending connect(), as the reply of a tied flow, or to a command line naming its peer. */
+  /** Tie an untied flow: to a pending connect(), to a tied flow's socket, or to a command line naming its peer. */
   private attribute(key: string, st: FlowState): Alert[] {
     const f = st.flow;
     const dst = canonicalIp(f.dst);
     let claim: Claim | null = null;
     for (const c of this.claims.values()) {
-      if (c.flow !== null || c.ip !== dst || c.port !== f.dport || !sameHost(c.host, f.host)) continue;
-      if (c.ms > st.firstMs + FLOW_SLACK_MS) continue;
+      if (c.flow !== null || !claimMatches(c, f) || c.ms > st.firstMs + FLOW_SLACK_MS) continue;
       if (!claim || c.ms > claim.ms) claim = c;
     }
     if (claim) return this.tie(key, st, claim);
-    // The peer answering from a port of its own (TFTP): the reverse of a tied flow's client port.
-    const src = canonicalIp(f.src);
+    // Another flow of a tied socket: the peer answering from a port of its own (TFTP's data), or a second peer.
     for (const [k, other] of this.flows.items()) {
-      if (k === key || other.owner === undefined || other.via === 'argv') continue;
-      const o = other.flow;
-      if (o.protocol === f.protocol && canonicalIp(o.dst) === src && canonicalIp(o.src) === dst && o.sport === f.dport) {
-        this.release(key, st);
-        st.owner = other.owner;
-        st.via = 'reply';
-        return this.credit(key, st);
-      }
+      if (k === key || !other.owner || other.via === 'argv') continue;
+      const end = localEnd(other);
+      const out = `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` === end;
+      if (out || `${f.protocol}|${dst}|${f.dport}` === end) return this.own(key, st, other.owner, 'socket', out);
     }
     if (st.owner !== undefined) return this.credit(key, st);
+    const src = canonicalIp(f.src);
     // No connect() accounts for it (sendto without connect): the newest open transfer naming its peer on the command line.
     let best: Transfer | null = null;
     for (const t of this.transfers.values()) {
@@ -357,9 +392,7 @@ class An1170 implements DetectorInstance {
       if (!best || t.ms > best.ms) best = t;
     }
     if (!best) return [];
-    st.owner = best.key;
-    st.via = 'argv';
-    return this.credit(key, st);
+    return this.own(key, st, best.key, 'argv', best.argvAddresses.has(dst));
   }
 
   /** A new transfer naming addresses on its command line may own flows that arrived before its exec. */
@@ -369,35 +402,36 @@ class An1170 implements DetectorInstance {
     return alerts;
   }
 
-  /** Count the bytes the transfer's side sent on a flow it owns, whichever side opened the flow. */
+  /** A new count on a tied flow. */
   private credit(key: string, st: FlowState): Alert[] {
+    const t = this.record(key, st);
+    return t ? this.decideByFlows(t, st.flow) : [];
+  }
+
+  /** Counts the bytes the owner's side sent on a flow it owns; the transfer when that count grew. */
+  private record(key: string, st: FlowState): Transfer | null {
     if (!st.owner) {
       if (st.owner === null) this.counts.flowsOfOtherProcesses++;
-      return [];
+      return null;
     }
     const t = this.transfers.get(st.owner);
-    if (!t) return [];
+    if (!t) return null;
     const f = st.flow;
-    const dst = canonicalIp(f.dst);
-    const src = canonicalIp(f.src);
-    // Originated by the transfer (connect, or a command line naming dst): bytesOut; else the peer originated it.
-    const outbound = st.via === 'reply' ? false : st.via === 'connect' ? true : t.argvAddresses.has(dst);
-    const [sent, dest] = outbound ? [f.bytesOut, dst] : [f.bytesIn, src];
+    const [sent, dest] = st.outbound ? [f.bytesOut, canonicalIp(f.dst)] : [f.bytesIn, canonicalIp(f.src)];
     const before = t.sentByFlow.get(key);
     if (!before) this.counts.flowsTied++;
-    if (before && before.sent >= sent) return [];
+    if (before && before.sent >= sent) return null;
     t.sentByFlow.set(key, { sent, flow: f, dest });
-    if (outbound) {
-      // The destination's port is the protocol's own when one of its flows went there (TFTP's request to 69, not
-      // the data flow to the server's ephemeral port), whichever flow was seen first: live and replay agree.
-      const known = t.addresses.get(dest);
-      if (!known || (!this.ports.has(known) && f.dport !== null && this.ports.has(f.dport))) t.addresses.set(dest, f.dport);
-    } else if (!t.addresses.has(dest)) t.addresses.set(dest, null);
+    // The port shown is the protocol's own when one of the transfer's flows went there (TFTP's request to 69, not
+    // the data to the server's ephemeral port); else where the bytes went (the peer's port, on a flow it opened).
+    const port = st.outbound ? f.dport : f.sport;
+    const known = t.addresses.get(dest);
+    if (!known || (!this.ports.has(known) && port !== null && this.ports.has(port))) t.addresses.set(dest, port);
     const at = timeMs(f.time);
     this.transfers.set(t.key, t, at); // activity keeps a long transfer and its job open
     const job = this.jobs.get(t.job);
     if (job) this.jobs.set(job.key, job, at);
-    return this.decideByFlows(t, f);
+    return t;
   }
 
   /** The job's bytes to one destination, over every transfer of the job still in the window. */

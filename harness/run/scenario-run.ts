@@ -198,9 +198,17 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
-      await collectArtifacts();
-      if (outcome.timedOut) throw new Error(`step "${step.name}" timed out after ${step.timeoutMs} ms and was killed`);
-      if (outcome.exitCode !== 0) throw new Error(`step "${step.name}" failed with exit code ${outcome.exitCode}: ${lastLine(outcome.stderrTail)}`);
+      const failure = outcome.timedOut
+        ? `step "${step.name}" timed out after ${step.timeoutMs} ms and was killed`
+        : outcome.exitCode !== 0
+          ? `step "${step.name}" failed with exit code ${outcome.exitCode}: ${lastLine(outcome.stderrTail)}`
+          : null;
+      // After a failed step the files are still evidence, but the step's failure stays the reason
+      // (its container may be gone, so reading them can fail too).
+      await collectArtifacts().catch((err: unknown) => {
+        if (!failure) throw err;
+      });
+      if (failure) throw new Error(failure);
     }
     ctx.progress(slug, 'collecting telemetry');
     await settleAudit();

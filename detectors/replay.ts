@@ -168,8 +168,10 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const perRule = new Map<string, number>();
   const ruleCount = { alerts: 0, notKept: 0 };
   let pushed = 0;
-  const pushRules = async (item: TelemetryItem) => {
-    if (!sources) return;
+  // Synchronous: awaiting once per event would cost more than the rules themselves; external detectors' pipes are
+  // drained every 1024 items instead.
+  const pushRules = (item: TelemetryItem): boolean => {
+    if (!sources) return false;
     let step: string | null | undefined;
     if (gate && item.kind === 'audit') {
       const tag = gate.observe(item.event, item.host ?? null);
@@ -183,7 +185,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
       if (n <= RULE_ALERTS_KEPT) ruleAlerts.push(a);
       else ruleCount.notKept++;
     }
-    if (++pushed % 1024 === 0) await sources.drain();
+    return ++pushed % 1024 === 0;
   };
 
   const events = auditEvents(createReadStream(input.auditLog));
@@ -204,18 +206,23 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
 
   const content = { root: input.root ?? null, analysed: 0, unread: 0, missing: 0, selected: [] as string[] };
   const looked = new BoundedMap<string, true>(Infinity, 20_000);
-  const lookUp = async (ev: AuditEvent): Promise<FileArtifact[]> => {
-    const out: FileArtifact[] = [];
-    for (const p of contentPaths(ev)) {
-      if (looked.has(p)) continue;
+  /** The paths this event names for the first time (recorded in the stats); read under --root by `lookUp`. */
+  const newPaths = (ev: AuditEvent): string[] => {
+    const fresh = contentPaths(ev).filter((p) => !looked.has(p));
+    for (const p of fresh) {
       looked.set(p, true, 0);
       if (content.selected.length < MAX_SELECTED) content.selected.push(p);
-      if (!input.root) continue;
+    }
+    return fresh;
+  };
+  const lookUp = async (ev: AuditEvent, root: string, paths: string[]): Promise<FileArtifact[]> => {
+    const out: FileArtifact[] = [];
+    for (const p of paths) {
       try {
         const options: Parameters<typeof readFileUnderRoot>[2] = { time: new Date(ev.time) };
         if (host !== undefined) options.host = host;
         // Inside --root with no symlink followed, bounded (safe-read.ts): a refused read is an artifact saying why.
-        const artifact = await readFileUnderRoot(input.root, p, options);
+        const artifact = await readFileUnderRoot(root, p, options);
         if (!artifact) content.missing++;
         else {
           out.push(artifact);
@@ -232,13 +239,16 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const alerts: Alert[] = [];
   for await (const item of mergeByTime(auditItems(), flowItems(), artifactItems())) {
     alerts.push(...engine.push(item));
-    await pushRules(item);
-    if (item.kind === 'audit' && !input.eventHosts?.has(item.event.id)) {
-      for (const artifact of await lookUp(item.event)) {
+    let drain = pushRules(item);
+    const event = item.kind === 'audit' && !input.eventHosts?.has(item.event.id) ? item.event : null;
+    const paths = event ? newPaths(event) : [];
+    if (event && paths.length && input.root) {
+      for (const artifact of await lookUp(event, input.root, paths)) {
         alerts.push(...engine.push({ kind: 'artifact', artifact }));
-        await pushRules({ kind: 'artifact', artifact });
+        drain = pushRules({ kind: 'artifact', artifact }) || drain;
       }
     }
+    if (drain) await sources!.drain();
   }
   alerts.push(...engine.flush());
   const finished = sources ? await sources.finish() : { alerts: [], detectors: [] };

@@ -1,6 +1,8 @@
 // `tail -F` for audit.log: yields lines as they are appended, across rotation (the file is renamed and a
 // new one created: the old one is read to its end first) and truncation (read again from the start).
 // Polls with stat rather than fs.watch, which misses events on some filesystems and across renames.
+// A busy host can rotate several times while one file is read (auditd's 8 MB files, a host rule logging every
+// open): the files in between are read too, in order, by following the rename chain (audit.log -> .1 -> .2).
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineSplitter } from './stream.js';
@@ -11,7 +13,12 @@ export interface FollowOptions {
   fromStart?: boolean;
   /** Poll interval when idle, ms (default 100). */
   pollMs?: number;
+  /** Called when a rotated file was gone before it could be read (its lines are lost), with what happened. */
+  onGap?: (message: string) => void;
 }
+
+/** How far down the rename chain (file.1, file.2...) to look for the file that was being read. */
+const MAX_ROTATED = 99;
 
 const CHUNK = 1 << 16;
 
@@ -35,6 +42,29 @@ export async function* followLines(file: string, options: FollowOptions = {}): A
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
+    }
+  };
+
+  /** Opens the file written after the finished one (inode `done`) to read it from its start. */
+  const openSuccessor = async (done: number): Promise<void> => {
+    // A rename between finding the file and opening it shifts the chain: find it again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const next = await successor(file, done, options.onGap);
+      if (!next) return; // nothing to open yet: the next loop opens the current file whole
+      const h = await open(next.path, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (!h) continue;
+      const st = await h.stat();
+      if (st.ino !== next.ino) {
+        await h.close();
+        continue;
+      }
+      handle = h;
+      ino = st.ino;
+      pos = 0;
+      return;
     }
   };
 
@@ -63,7 +93,9 @@ export async function* followLines(file: string, options: FollowOptions = {}): A
         splitter = new LineSplitter();
         await handle!.close();
         handle = undefined;
-        if (current !== undefined) continue;
+        if (current === undefined) continue;
+        await openSuccessor(ino);
+        continue;
       } else if (current.size < pos) {
         for (const line of splitter.end()) yield line;
         splitter = new LineSplitter();
@@ -75,6 +107,27 @@ export async function* followLines(file: string, options: FollowOptions = {}): A
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The file written after the one with inode `ino`, which was renamed away: when it is now `file.N`, that is
+ * `file.(N-1)` (or `file` itself for N = 1). When it is nowhere in the chain (deleted as the oldest), resumes at the
+ * oldest file left and reports the gap. Undefined when `file` itself does not exist (yet).
+ */
+async function successor(file: string, ino: number, onGap?: (message: string) => void): Promise<{ path: string; ino: number } | undefined> {
+  const chain: { path: string; ino: number }[] = [];
+  for (let n = 0; n <= MAX_ROTATED; n++) {
+    const path = n === 0 ? file : `${file}.${n}`;
+    const st = await stat(path).catch(() => undefined);
+    if (!st) {
+      if (n === 0) continue;
+      break;
+    }
+    if (st.ino === ino) return chain.at(-1);
+    chain.push({ path, ino: st.ino });
+  }
+  if (chain.length > 1) onGap?.(`${file} rotated ${chain.length} times while purple read one file: a file removed before it was read is lost`);
+  return chain.at(-1);
 }
 
 /** Sleeps; false when aborted. */

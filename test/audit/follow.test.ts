@@ -1,7 +1,7 @@
 // followLines and `purple events --follow` against a temp file that is appended to, rotated and truncated.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { followLines } from '../../harness/audit/index.js';
@@ -66,6 +66,64 @@ describe('followLines (tail -F)', () => {
     await pump; // ends cleanly on abort
   });
 
+  it('reads every file in order when the log rotates several times while one file is read (a busy host)', async () => {
+    const file = path.join(dir, 'audit.log');
+    writeFileSync(file, '');
+    const abort = new AbortController();
+    const gaps: string[] = [];
+    const got: string[] = [];
+    // A consumer that can fall behind: while paused it pulls nothing, so the generator reads nothing.
+    let paused = false;
+    const pump = (async () => {
+      for await (const line of followLines(file, { signal: abort.signal, fromStart: true, pollMs: 20, onGap: (m) => gaps.push(m) })) {
+        got.push(line);
+        while (paused && !abort.signal.aborted) await sleep(10);
+      }
+    })();
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 500 && !cond(); i++) await sleep(20);
+      expect(cond(), JSON.stringify(got)).to.equal(true);
+    };
+    // auditd's rotation with num_logs 4: audit.log.3 <- .2 <- .1 <- audit.log <- a new file; .3 is dropped.
+    const rotate = (lines: string) => {
+      rmSync(`${file}.3`, { force: true });
+      for (let n = 3; n >= 1; n--) {
+        try {
+          renameSync(n === 1 ? file : `${file}.${n - 1}`, `${file}.${n}`);
+        } catch {
+          /* not there yet */
+        }
+      }
+      writeFileSync(file, lines);
+    };
+    await sleep(100);
+    paused = true;
+    appendFileSync(file, 'f0 line\n');
+    await until(() => got.length === 1);
+    appendFileSync(file, 'f0 tail\n');
+    rotate('f1 line\n');
+    rotate('f2 line\n');
+    rotate('f3 line\n');
+    paused = false;
+    await until(() => got.length >= 5);
+    expect(got).to.deep.equal(['f0 line', 'f0 tail', 'f1 line', 'f2 line', 'f3 line']);
+    expect(gaps).to.deep.equal([]);
+
+    // The file being read is dropped before it is finished: the open handle still reads it to its end, then reading
+    // resumes at the oldest file left, and the gap (a file may have come and gone in between) is said.
+    paused = true;
+    appendFileSync(file, 'f4 line\n');
+    await until(() => got.length === 6);
+    appendFileSync(file, 'f4 tail\n');
+    for (const n of [5, 6, 7, 8]) rotate(`f${n} line\n`);
+    paused = false;
+    await until(() => got.includes('f8 line'));
+    expect(got.slice(6)).to.deep.equal(['f4 tail', 'f5 line', 'f6 line', 'f7 line', 'f8 line']);
+    expect(gaps).to.have.length(1);
+    abort.abort();
+    await pump;
+  });
+
   it('fromStart reads existing content, and waits for a file that does not exist yet', async () => {
     const file = path.join(dir, 'later.log');
     const abort = new AbortController();
@@ -97,7 +155,21 @@ describe('purple events --follow', () => {
       for (let i = 0; i < 100 && !cond(); i++) await sleep(100);
       if (!cond()) throw new Error(`timed out waiting for ${what}; stdout=${out} stderr=${err}`);
     };
-    await sleep(700); // node start-up and the first open at the end of the file
+    // Node start-up and the first open at the end of the file (seconds on a loaded host): wait until it holds the file.
+    const holds = () => {
+      try {
+        return readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${child.pid}/fd/${fd}`) === file;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(holds, 'the CLI to open the log');
     appendFileSync(file, userEvent(2, '/bin/first'));
     await waitFor(() => out.includes('/bin/first'), 'the first event');
     renameSync(file, `${file}.1`);

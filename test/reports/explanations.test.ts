@@ -71,3 +71,34 @@ describe('reports: a miss and a false alarm say why in numbers', () => {
     expect(renderMarkdown(r)).to.include('no candidate came near (the detector counted: creations 4)');
   });
 });
+
+describe('reports: configuration in human units, non-defaults marked, with the ATT&CK data version', () => {
+  const report = makeReport({
+    config: {
+      trustedCidrs: [],
+      standardUsers: ['deploy'],
+      thresholds: { AN1170: { TransferSizeThreshold: 1024 ** 3, TimeWindow: 600 } },
+      defaults: { AN1170: { TransferSizeThreshold: 10 * 1024 ** 2, TimeWindow: 600 } },
+    },
+  });
+
+  it('Markdown and HTML: MB and s, the changed value marked next to its default, the ATT&CK version', () => {
+    const md = renderMarkdown(report);
+    expect(md).to.include('| AN1170 | TransferSizeThreshold | 1.00 GB (1073741824 bytes) (changed) | 10.0 MB (10485760 bytes) |');
+    expect(md).to.include('| AN1170 | TimeWindow | 10m 0s (600 s) | 10m 0s (600 s) |');
+    expect(md).to.include('- **Standard users:** deploy (changed)').and.include('- **Trusted CIDRs:** none (default)');
+    expect(md).to.match(/ATT&CK data: version \d+/);
+    const html = renderHtml(report);
+    expect(html).to.include('<code class="changed">1.00 GB (1073741824 bytes)</code>');
+    expect(html).to.include('<code>10m 0s (600 s)</code>');
+    expect(html).to.match(/ATT&amp;CK data version \d+/);
+  });
+
+  it('the terminal lists what differs from the defaults', () => {
+    const out = renderTerminal(report, { color: false, width: 80 });
+    expect(out).to.include('Settings that differ from the defaults');
+    expect(out).to.include('AN1170 TransferSizeThreshold: 1.00 GB (1073741824 bytes); default 10.0 MB');
+    expect(out).to.include('standard_users: deploy; default none');
+    expect(out).to.not.include('TimeWindow');
+  });
+});

@@ -217,7 +217,7 @@ class An1529 implements DetectorInstance {
       this.counts.creatorWriting++;
       return false;
     }
-    const user = `${this.userName(uid)}${byCreator ? ', its creator' : ''}`;
+    const user = `${this.userName(uid, byCreator)}`;
     const deployer = c.deployer ?? use.chain.map(programName).find((name) => this.deployers.has(name)) ?? null;
     const seconds = Math.round((use.ms - c.ms) / 1000);
     const conditions: [keyof typeof this.counts, Condition][] = [
@@ -236,9 +236,10 @@ class An1529 implements DetectorInstance {
     return false;
   }
 
-  private userName(uid: number | null): string {
+  private userName(uid: number | null, creator: boolean): string {
     const name = this.users.userName(uid);
-    return name ? `${name} (uid ${uid})` : `uid ${uid ?? '?'}`;
+    const also = creator ? ', its creator' : '';
+    return name ? `${name} (uid ${uid}${also})` : `uid ${uid ?? '?'}${creator ? ' (its creator)' : ''}`;
   }
 
   private candidate(use: Use): string {

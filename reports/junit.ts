@@ -18,6 +18,7 @@ import {
   type ExpectationGroup,
 } from '../harness/run/judge/index.js';
 import { escapeXml as x } from './escape.js';
+import { describeNearMiss } from '../detectors/lib/near-misses.js';
 
 interface Case {
   classname: string;
@@ -133,11 +134,12 @@ function details(e: ExpectationGroup): string {
     const run: ScenarioResult = e.runs[i]!;
     const rep = run.repetition !== undefined ? ` (repetition ${run.repetition})` : '';
     lines.push(`- ${verdictLabel(v.verdict)}${rep}: ${v.reason}${v.failedLayer ? ` [${v.failedLayer}]` : ''}`);
+    for (const miss of v.verdict === 'missed' ? (v.nearMisses ?? []) : []) lines.push(`  near miss: ${describeNearMiss(miss, true)}`);
     const why = missExplanation(v);
-    if (why) lines.push(`  ${why}`);
+    if (why && !v.nearMisses?.length) lines.push(`  ${why}`);
     for (const a of run.alerts.filter((a) => a.analytic === e.analytic)) {
       lines.push(`  alert (${a.confidence}): ${a.summary}`);
-      const fired = alarmExplanation(a);
+      const fired = alarmExplanation(a, true);
       if (fired) lines.push(`    ${fired}`);
     }
     for (const check of run.telemetry.checks.filter((c) => !c.satisfied)) lines.push(`  telemetry check not satisfied: ${check.description}`);

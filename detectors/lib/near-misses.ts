@@ -8,7 +8,7 @@ import { formatDuration, formatSize } from './units.js';
 /** Near misses kept per analytic (per scenario in a run, per log in a replay). */
 export const NEAR_MISSES_KEPT = 3;
 const TEXT_MAX = 200;
-const LIST_MAX = 6;
+const LIST_MAX = 4;
 const CONDITIONS_MAX = 8;
 
 export class NearMisses {
@@ -68,7 +68,7 @@ function bounded(c: Condition): Condition {
 
 /** A list setting as a limit: "a, b, c, … (+25 more)", or "(none)". */
 export function listLimit(items: readonly string[]): string {
-  if (!items.length) return '(none)';
+  if (!items.length) return 'none';
   const shown = items.slice(0, LIST_MAX).join(', ');
   return items.length > LIST_MAX ? `${shown}, … (+${items.length - LIST_MAX} more)` : shown;
 }
@@ -96,14 +96,24 @@ export function describeCondition(c: Condition): string {
   return `${c.measure} ${observed} ${c.met ? SHOWN[c.op] : NEGATED[c.op]} ${setting}${list}`;
 }
 
-/** "python3 (pid 9, uid 1000) wrote /tmp/x: entropy 7.21 bits/byte < EntropyThreshold 7.50 bits/byte (failed); held: size 12 KB ≥ ..." */
-export function describeNearMiss(miss: NearMiss): string {
-  const [failed, ...held] = miss.conditions;
+/** A comparison against a setting (a number or a list), as opposed to a fixed rule or a description. */
+function againstSetting(c: Condition): boolean {
+  return c.threshold !== null && c.op !== 'is';
+}
+
+/**
+ * "python3 (pid 9, uid 1000) wrote /tmp/x: entropy 7.21 bits/byte < EntropyThreshold 7.50 bits/byte (failed); held:
+ * size 12 KB ≥ MinFileSizeBytes 1 KB". The held conditions shown are the comparisons against settings; `full`: all.
+ */
+export function describeNearMiss(miss: NearMiss, full = false): string {
+  const [failed, ...rest] = miss.conditions;
+  const held = full ? rest : rest.filter(againstSetting);
   const why = failed ? `${describeCondition(failed)} (failed)` : 'no condition recorded';
   return `${miss.candidate}: ${why}${held.length ? `; held: ${held.map(describeCondition).join(', ')}` : ''}`;
 }
 
-/** Why an alert fired: its conditions against the thresholds in force ("entropy 7.99 bits/byte ≥ EntropyThreshold 7.50 bits/byte; ..."). */
-export function describeConditions(conditions: readonly Condition[]): string {
-  return conditions.map(describeCondition).join('; ');
+/** Why an alert fired: its comparisons against the thresholds in force ("entropy 7.99 bits/byte ≥ EntropyThreshold 7.50 bits/byte; ..."); `full`: every condition. */
+export function describeConditions(conditions: readonly Condition[], full = false): string {
+  const shown = full ? conditions : conditions.filter(againstSetting);
+  return (shown.length ? shown : conditions).map(describeCondition).join('; ');
 }

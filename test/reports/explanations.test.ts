@@ -57,6 +57,8 @@ describe('reports: a miss and a false alarm say why in numbers', () => {
     const html = renderHtml(report);
     expect(html).to.include('size 3.0 MB &lt; FileSizeThresholdMB 100.0 MB (failed)');
     expect(html).to.include('␛[2J').and.not.include('\x1b');
+    expect(html).to.include('<h4>Why it was missed: nearest candidates</h4>');
+    expect(html).to.include('<code>size 3.0 MB &lt; FileSizeThresholdMB 100.0 MB</code>');
     const junit = renderJUnit(report);
     const failure = /<failure message="([^"]*FileSizeThresholdMB[^"]*)"/.exec(junit);
     expect(failure, 'a failure message names the threshold').to.not.equal(null);

@@ -268,7 +268,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     checks,
     incompleteBecause: incomplete,
     errorBecause: error,
-    ...(detectorViews ? { detectorViews } : {}),
+    ...(detectorViews ? { detectorViews, disabled: engineStats!.disabled } : {}),
   });
   const own = verdicts.find((v) => v.analytic === scenario.analytic) ?? { verdict: error ? ('error' as const) : incomplete.length ? ('incomplete' as const) : ('quiet' as const), latencyMs: null };
   const alerts = emitted.map((e) => e.alert);

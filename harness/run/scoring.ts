@@ -21,6 +21,8 @@ export interface ScoringInput {
   errorBecause: string | null;
   /** Per analytic that ran: its nearest candidates that did not alert and its counters, to explain a miss. */
   detectorViews?: Record<string, { nearMisses: NearMiss[]; counters: Record<string, number> }>;
+  /** Analytics the configuration switched off (`enabled: false`): a miss there is the configuration's. */
+  disabled?: string[];
 }
 
 export function score(input: ScoringInput): AnalyticVerdict[] {
@@ -49,9 +51,11 @@ export function score(input: ScoringInput): AnalyticVerdict[] {
       verdicts.push({
         ...base,
         verdict: 'missed',
-        reason: collection
-          ? `collection failed: never saw ${failedChecks.map((c) => c.description).join('; ')}`
-          : 'detector stayed silent although every declared telemetry check was satisfied',
+        reason: input.disabled?.includes(analytic)
+          ? `the detector is switched off by the configuration (analytics.${analytic}.enabled: false)`
+          : collection
+            ? `collection failed: never saw ${failedChecks.map((c) => c.description).join('; ')}`
+            : 'detector stayed silent although every declared telemetry check was satisfied',
         failedLayer: collection ? 'collection' : 'detector',
         ...(view ? { nearMisses: view.nearMisses, counters: Object.fromEntries(Object.entries(view.counters).filter(([, n]) => n !== 0)) } : {}),
       });

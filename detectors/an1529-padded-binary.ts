@@ -117,8 +117,9 @@ class An1529 implements DetectorInstance {
   private readonly pendingUses: HostPathMap<Use[]>;
   private readonly alerted = new BoundedMap<string, true>(86_400_000, CAP);
   private readonly misses = new NearMisses('AN1529');
-  /** The standard users as configured (names or uids), for explanations. */
-  private readonly standardNames: string[];
+  /** The standard users and deployers as configured, shown in explanations (made once: uses are many). */
+  private readonly usersLimit: string;
+  private readonly deployersLimit: string;
   private readonly counts = {
     /** Uses whose file's content was refused or cut (artifact.unread): no decision on unmeasured content. */
     unreadContent: 0,
@@ -147,7 +148,8 @@ class An1529 implements DetectorInstance {
     this.procs = new ProcessTable(host.users);
     const users = resolveUsers([...config.UserContext.users, ...shared.standardUsers], host.users);
     this.standard = users.uids;
-    this.standardNames = [...config.UserContext.users, ...shared.standardUsers];
+    this.usersLimit = listLimit([...config.UserContext.users, ...shared.standardUsers]);
+    this.deployersLimit = listLimit(config.UserContext.deployers);
     this.counts.unresolvedUsers = users.unresolved.length;
     this.deployers = new NameSet(config.UserContext.deployers);
     this.windowMs = config.TimeWindow * 1000;
@@ -222,8 +224,8 @@ class An1529 implements DetectorInstance {
     const seconds = Math.round((use.ms - c.ms) / 1000);
     const conditions: [keyof typeof this.counts, Condition][] = [
       ['sameUser', { measure: 'user', observed: user, op: 'is', limit: 'not the creator', threshold: 'UserContext.exemptCreator', met: !(byCreator && this.config.UserContext.exemptCreator) }],
-      ['standardUser', { measure: 'user', observed: user, op: 'not in', limit: listLimit(this.standardNames), threshold: 'UserContext.users', met: !(uid !== null && this.standard.has(uid)) }],
-      ['deployer', { measure: 'program', observed: deployer ?? programName(use.chain[0] ?? c.creator), op: 'not in', limit: listLimit(this.config.UserContext.deployers), threshold: 'UserContext.deployers', met: deployer === null }],
+      ['standardUser', { measure: 'user', observed: user, op: 'not in', limit: this.usersLimit, threshold: 'UserContext.users', met: !(uid !== null && this.standard.has(uid)) }],
+      ['deployer', { measure: 'program', observed: deployer ?? programName(use.chain[0] ?? c.creator), op: 'not in', limit: this.deployersLimit, threshold: 'UserContext.deployers', met: deployer === null }],
       ['outsideWindow', { measure: 'time since creation', observed: seconds, op: '<=', limit: this.config.TimeWindow, threshold: 'TimeWindow', unit: 'seconds', met: use.ms - c.ms <= this.windowMs }],
     ];
     // Only a setting that is on says why: exemptCreator off is no condition.

@@ -5,7 +5,7 @@ import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import { flowKey } from '../harness/telemetry/conntrack.js';
 import type { FileArtifact, Flow, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
+import type { Alert, Condition, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
 import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
@@ -17,6 +17,7 @@ import { HostPathMap } from './lib/host-path-map.js';
 import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
 import { transferTarget } from './lib/transfer-args.js';
 import { formatSize } from './lib/units.js';
+import { NearMisses, listLimit } from './lib/near-misses.js';
 
 export interface An1170Config {
   /** Bytes sent (a number, or "10MB") above which a transfer (or a job's transfers, summed) alerts. */
@@ -91,6 +92,8 @@ interface Transfer {
   sentByFlow: Map<string, { sent: number; flow: Flow; dest: string }>;
   fileBytes: Map<string, FileArtifact>;
   decided: boolean;
+  /** How it was recognised and launched: the conditions it met before its volume was known. */
+  held: Condition[];
 }
 
 interface Job {
@@ -149,6 +152,7 @@ class An1170 implements DetectorInstance {
   private readonly flows: BoundedMap<string, FlowState>;
   private readonly contents: HostPathMap<FileArtifact>;
   private nextClaim = 1;
+  private readonly misses = new NearMisses('AN1170');
   /** Alerts decided while evicting expired transfers, returned with the next push. */
   private retired: Alert[] = [];
   private readonly counts = {
@@ -210,14 +214,18 @@ class An1170 implements DetectorInstance {
     const match = command.find((c) => this.patterns.some((p) => p.test(c.line)));
     if (!match) return [];
     this.counts.toolExecs++;
+    const matched: Condition = { measure: 'command line', observed: match.line, op: 'is', limit: 'a file-transfer tool', threshold: 'CommandLinePatternMatch', met: true };
+    const candidate = `${describeProcess(actor)} ran ${match.line}`;
     if (hasTty(ev.process.tty)) {
       this.counts.interactive++;
+      this.misses.add(1, candidate, ev.time, host, [matched, ttyCondition(ev.process.tty)]);
       return [];
     }
     const chain = this.procs.chain(host, actor.pid);
     const launch = launchedBy(chain, false);
     if (!launch) {
       this.counts.notScripted++;
+      this.misses.add(2, candidate, ev.time, host, [matched, ttyCondition(null), launchCondition(chain, null)]);
       return [];
     }
     const target = transferTarget(match.argv, ev.process.cwd);
@@ -260,6 +268,13 @@ class An1170 implements DetectorInstance {
       sentByFlow: new Map(),
       fileBytes: new Map(),
       decided: false,
+      held: [
+        matchedBy.startsWith('command line')
+          ? { measure: 'command line', observed: commandLine, op: 'is', limit: 'a file-transfer tool', threshold: 'CommandLinePatternMatch', met: true }
+          : { measure: 'matched by', observed: matchedBy, op: 'is', limit: 'a file-transfer port', threshold: 'TransferPorts', met: true },
+        ttyCondition(null),
+        launchCondition(chain, launch),
+      ],
     };
     this.transfers.set(t.key, t, at);
     const job = this.jobs.get(t.job) ?? { key: t.job, transfers: new Set<string>(), alerted: new Set<string>() };
@@ -280,8 +295,11 @@ class An1170 implements DetectorInstance {
       this.counts.portConnects++;
       const chain = this.procs.chain(host, actor.pid);
       const launch = launchedBy(chain, true);
-      if (!launch) this.counts.notScripted++;
-      else t = this.open(host, actor, chain, launch, `connect to port ${port}`, [programName(actor), ...actor.argv.slice(1)].join(' '), at, ev);
+      const matched: Condition = { measure: 'connect to port', observed: port, op: 'in', limit: listLimit(this.config.TransferPorts.map(String)), threshold: 'TransferPorts', met: true };
+      if (!launch) {
+        this.counts.notScripted++;
+        this.misses.add(2, `${describeProcess(actor)} connected to ${ip}:${port}`, ev.time, host, [matched, ttyCondition(null), launchCondition(chain, null)]);
+      } else t = this.open(host, actor, chain, launch, `connect to port ${port}`, [programName(actor), ...actor.argv.slice(1)].join(' '), at, ev);
     }
     const claim: Claim = { id: this.nextClaim++, host, ip, port, ms: at, owner: t?.key ?? null, flow: null };
     this.claims.set(claim.id, claim, at);
@@ -434,10 +452,11 @@ class An1170 implements DetectorInstance {
     return t;
   }
 
-  /** The job's bytes to one destination, over every transfer of the job still in the window. */
-  private decideByFlows(t: Transfer, decidingFlow: Flow): Alert[] {
+  /** The job's bytes per destination, over every transfer of the job still in the window. */
+  private perDestination(t: Transfer): Map<string, { sent: number; flows: Flow[]; transfers: Set<Transfer> }> {
     const job = this.jobs.get(t.job);
     const members = job ? [...job.transfers].map((k) => this.transfers.get(k)).filter((x): x is Transfer => !!x) : [t];
+    if (!members.includes(t)) members.push(t);
     const perDest = new Map<string, { sent: number; flows: Flow[]; transfers: Set<Transfer> }>();
     for (const m of members) {
       for (const { sent, dest, flow } of m.sentByFlow.values()) {
@@ -448,11 +467,16 @@ class An1170 implements DetectorInstance {
         perDest.set(dest, d);
       }
     }
-    for (const [dest, d] of perDest) {
+    return perDest;
+  }
+
+  private decideByFlows(t: Transfer, decidingFlow: Flow): Alert[] {
+    const job = this.jobs.get(t.job);
+    for (const [dest, d] of this.perDestination(t)) {
       if (this.trusted.has(dest) || d.sent <= this.config.TransferSizeThreshold || job?.alerted.has(dest)) continue;
       job?.alerted.add(dest);
       for (const m of d.transfers) m.decided = true;
-      return this.alert(t, dest, d.sent, 'flow byte counts', decidingFlow.time, d.flows, [], d.transfers.size);
+      return this.alert(t, dest, d.sent, 'flow byte counts', decidingFlow.time, d.flows, [], d.transfers.size, this.volumeConditions(t, dest, d.sent, 'bytes sent'));
     }
     return [];
   }
@@ -483,10 +507,19 @@ class An1170 implements DetectorInstance {
     const dest = untrusted[0] ?? t.hostnames[0] ?? '(unknown destination)';
     const artifacts = [...t.fileBytes.values()];
     const when = time ?? artifacts.map((a) => a.time).sort().at(-1) ?? t.time;
-    return this.alert(t, dest, total, 'size of the uploaded files', when > t.time ? when : t.time, [], artifacts, 1);
+    return this.alert(t, dest, total, 'size of the uploaded files', when > t.time ? when : t.time, [], artifacts, 1, this.volumeConditions(t, dest, total, 'size of the uploaded files'));
   }
 
-  private alert(t: Transfer, dest: string, bytes: number, volumeFrom: string, time: string, flows: Flow[], artifacts: FileArtifact[], transfers: number): Alert[] {
+  /** Where the bytes went and how many, against TrustedCidrs and TransferSizeThreshold, after the conditions the transfer met. */
+  private volumeConditions(t: Transfer, dest: string, bytes: number, measure: string): Condition[] {
+    return [
+      ...t.held,
+      { measure: 'destination', observed: dest, op: 'not in', limit: listLimit(this.config.TrustedCidrs), threshold: 'TrustedCidrs', met: !this.trusted.has(dest) },
+      { measure, observed: bytes, op: '>', limit: this.config.TransferSizeThreshold, threshold: 'TransferSizeThreshold', unit: 'bytes', met: bytes > this.config.TransferSizeThreshold },
+    ];
+  }
+
+  private alert(t: Transfer, dest: string, bytes: number, volumeFrom: string, time: string, flows: Flow[], artifacts: FileArtifact[], transfers: number, conditions: Condition[]): Alert[] {
     t.decided = true;
     this.counts.alerts++;
     const port = t.addresses.get(dest);
@@ -516,6 +549,7 @@ class An1170 implements DetectorInstance {
           thresholdBytes: this.config.TransferSizeThreshold,
           trustedCidrs: this.config.TrustedCidrs.join(', '),
         },
+        conditions,
       },
     };
     if (flows.length) alert.evidence.flows = flows;
@@ -525,17 +559,42 @@ class An1170 implements DetectorInstance {
 
   /** A transfer leaving the window: last chance to decide by file size when no flow was ever tied to it. */
   private retire(t: Transfer): Alert[] {
+    const volumes = t.decided || t.sentByFlow.size === 0 ? null : this.perDestination(t);
     const job = this.jobs.get(t.job);
     job?.transfers.delete(t.key);
     if (job && job.transfers.size === 0) this.jobs.delete(job.key);
     if (t.decided) return [];
-    if (t.sentByFlow.size === 0) {
+    const where = (dest: string) => `${dest}${t.addresses.get(dest) ? `:${t.addresses.get(dest)}` : ''}`;
+    const miss = (stage: number, dest: string | null, bytes: number | null, conditions: Condition[]) =>
+      this.misses.add(stage, `${describeProcess(t.tool)} sent ${bytes === null ? 'an unknown volume' : formatSize(bytes)}${dest ? ` to ${where(dest)}` : ''}: ${t.commandLine}`, t.time, t.host, conditions);
+    if (!volumes) {
       const alerts = this.decideByFileSize(t);
       if (alerts.length) return alerts;
-      if (t.fileBytes.size === 0) this.counts.noVolume++;
-      else this.counts.belowThreshold++;
-    } else if ([...t.addresses.keys()].every((a) => this.trusted.has(a))) this.counts.trustedOnly++;
-    else this.counts.belowThreshold++;
+      if (t.fileBytes.size === 0) {
+        this.counts.noVolume++;
+        miss(3, null, null, [...t.held, { measure: 'volume', observed: 'unknown (no flow of its own, no uploaded file measured)', op: 'is', limit: 'bytes sent', threshold: null, met: false }]);
+        return [];
+      }
+      this.counts.belowThreshold++;
+      const total = [...t.fileBytes.values()].reduce((n, a) => n + a.size, 0);
+      const dest = [...t.addresses.keys()].find((a) => !this.trusted.has(a)) ?? t.addresses.keys().next().value ?? t.hostnames[0] ?? null;
+      const direction: Condition = { measure: 'direction', observed: t.push ? 'upload' : 'download', op: 'is', limit: 'upload', threshold: null, met: t.push };
+      const volume = dest
+        ? this.volumeConditions(t, dest, total, 'size of the uploaded files')
+        : [...t.held, { measure: 'size of the uploaded files', observed: total, op: '>', limit: this.config.TransferSizeThreshold, threshold: 'TransferSizeThreshold', unit: 'bytes', met: total > this.config.TransferSizeThreshold } as Condition];
+      miss(t.push ? 4 : 3, dest, total, [...volume.slice(0, t.held.length), direction, ...volume.slice(t.held.length)]);
+      return [];
+    }
+    const untrusted = [...volumes].filter(([dest]) => !this.trusted.has(dest)).sort((a, b) => b[1].sent - a[1].sent);
+    if ([...t.addresses.keys()].every((a) => this.trusted.has(a)) || !untrusted.length) {
+      this.counts.trustedOnly++;
+      const [dest, d] = [...volumes].sort((a, b) => b[1].sent - a[1].sent)[0]!;
+      miss(3, dest, d.sent, this.volumeConditions(t, dest, d.sent, 'bytes sent'));
+    } else {
+      this.counts.belowThreshold++;
+      const [dest, d] = untrusted[0]!;
+      miss(4, dest, d.sent, this.volumeConditions(t, dest, d.sent, 'bytes sent'));
+    }
     return [];
   }
 
@@ -561,6 +620,19 @@ class An1170 implements DetectorInstance {
   stats(): Record<string, number> {
     return { ...this.counts, processes: this.procs.size, openTransfers: this.transfers.size };
   }
+
+  nearMisses() {
+    return this.misses.list();
+  }
+}
+
+function ttyCondition(tty: string | null): Condition {
+  return { measure: 'TTY', observed: hasTty(tty) ? tty : null, op: 'is', limit: 'none', threshold: null, met: !hasTty(tty) };
+}
+
+function launchCondition(chain: ProcessInfo[], launch: Launch | null): Condition {
+  const observed = launch ?? `none of its ancestors (${chain.slice(1, 6).map(programName).join(' ← ') || 'unknown'})`;
+  return { measure: 'launched by', observed, op: 'is', limit: 'cron, a shell or a script', threshold: null, met: launch !== null };
 }
 
 function hasTty(tty: string | null): boolean {

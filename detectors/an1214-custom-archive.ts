@@ -3,7 +3,7 @@
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance, HostContext, Needs } from './types.js';
+import type { Alert, Condition, Detector, DetectorInstance, HostContext, Needs } from './types.js';
 import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
@@ -14,7 +14,8 @@ import { HostPathMap } from './lib/host-path-map.js';
 import { DirectorySet, NameSet } from './lib/paths.js';
 import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
 import { scriptPath, xorLine } from './lib/scripts.js';
-import { formatSize } from './lib/units.js';
+import { formatDuration, formatSize } from './lib/units.js';
+import { NearMisses, listLimit } from './lib/near-misses.js';
 import { describeFormat } from '../harness/telemetry/format.js';
 
 export interface An1214Config {
@@ -75,6 +76,8 @@ interface Creation {
   interpreter: ProcessInfo;
   chain: ProcessInfo[];
   script: string | null;
+  /** The conditions it met before its content was known (path, writer, interpreter, allowlist). */
+  held: Condition[];
   /** Waiting to learn whether the creating shell becomes (execs) the real writer. */
   writerPending: boolean;
   /** Content that arrived while the writer was pending. */
@@ -90,6 +93,7 @@ class An1214 implements DetectorInstance {
   private readonly alerted = new BoundedMap<string, true>(DEDUPE_MS, CAP);
   /** Creations by a shell process, keyed by host|pid, until that process shows what writes the file. */
   private readonly redirects = new BoundedMap<string, Creation[]>(DEDUPE_MS, CAP);
+  private readonly misses = new NearMisses('AN1214');
   private readonly counts = {
     /** Creations whose content was refused or cut (artifact.unread): no decision on unmeasured content. */
     unreadContent: 0,
@@ -114,7 +118,7 @@ class An1214 implements DetectorInstance {
     const waitMs = config.ContentWaitSeconds * 1000;
     this.dirs = new DirectorySet(config.ArchivePaths);
     this.allow = new NameSet(config.ScriptAllowlist);
-    this.pending = new HostPathMap(waitMs, CAP, () => this.counts.noContent++);
+    this.pending = new HostPathMap(waitMs, CAP, (c) => this.noContent(c));
     this.contents = new HostPathMap(waitMs, CAP);
   }
 
@@ -189,28 +193,41 @@ class An1214 implements DetectorInstance {
     this.counts.writerAfterExec++;
     const fresh = this.candidate(c.event, c.host, c.path, writer, c.firstMs, true);
     if (!fresh) return false;
-    Object.assign(c, { actor: fresh.actor, interpreter: fresh.interpreter, chain: fresh.chain, script: fresh.script });
+    Object.assign(c, { actor: fresh.actor, interpreter: fresh.interpreter, chain: fresh.chain, script: fresh.script, held: fresh.held });
     return true;
   }
 
   private candidate(ev: AuditEvent, host: string | null, path: string, actor: ProcessInfo, at: number, afterExec = false): Creation | null {
     if (this.alerted.has(`${host ?? ''}|${path}`)) return null;
-    if (STANDARD_ARCHIVERS.has(programName(actor))) {
+    const held: Condition[] = [{ measure: 'path', observed: path, op: 'in', limit: this.dirs.containing(path), threshold: 'ArchivePaths', met: true }];
+    const miss = (stage: number, failed: Condition) => this.misses.add(stage, `${describeProcess(actor)} wrote ${path}`, ev.time, host, [...held, failed]);
+    const writer = programName(actor);
+    const standard = STANDARD_ARCHIVERS.has(writer);
+    held.push({ measure: 'writer', observed: writer, op: 'not in', limit: 'the standard archivers', threshold: null, met: !standard });
+    if (standard) {
       this.counts.skippedStandardArchiver++;
+      miss(1, held.pop()!);
       return null;
     }
     const chain = this.procs.chain(host, actor.pid);
     const interpreter = chain.find((p) => INTERPRETER_RE.test(programName(p)));
     if (!interpreter) {
       this.counts.skippedNoInterpreter++;
+      const names = chain.slice(0, 6).map(programName).join(' ← ');
+      miss(2, { measure: 'interpreter', observed: `none in the process chain (${names})`, op: 'is', limit: 'an interpreter writing or starting the writer', threshold: null, met: false });
       return null;
     }
     const upToInterpreter = chain.slice(0, chain.indexOf(interpreter) + 1);
     const scripts = upToInterpreter.map(scriptPath);
-    if (upToInterpreter.some((p) => this.allow.has(p.exe)) || scripts.some((s) => this.allow.has(s))) {
+    const allowed = upToInterpreter.find((p) => this.allow.has(p.exe))?.exe ?? scripts.find((s) => this.allow.has(s));
+    const script = scriptPath(interpreter) ?? programName(interpreter);
+    const allowlist: Condition = { measure: 'script', observed: allowed ?? script, op: 'not in', limit: listLimit(this.config.ScriptAllowlist), threshold: 'ScriptAllowlist', met: !allowed };
+    if (allowed) {
       this.counts.skippedAllowlisted++;
+      miss(3, allowlist);
       return null;
     }
+    held.push({ measure: 'interpreter', observed: programName(interpreter), op: 'is', limit: 'an interpreter', threshold: null, met: true }, allowlist);
     if (!afterExec) this.counts.candidates++;
     const previous = this.pending.find(host, path);
     return {
@@ -224,6 +241,7 @@ class An1214 implements DetectorInstance {
       interpreter,
       chain,
       script: scriptPath(interpreter),
+      held,
       writerPending: !afterExec && SHELL_RE.test(programName(actor)),
     };
   }
@@ -241,23 +259,19 @@ class An1214 implements DetectorInstance {
   private decide(c: Creation, content: FileArtifact): Alert[] {
     if (content.unread) {
       this.counts.unreadContent++;
+      this.missContent(c, 'refused or cut (not measured)', content.time);
       return [];
     }
     if (c.writerPending) {
       c.content = content;
       return [];
     }
-    if (content.size < this.config.MinFileSizeBytes) {
-      this.counts.tooSmall++;
-      return [];
-    }
-    if (content.format !== null) {
-      // Any recognised header (gzip, zip, png, ELF...) means the content is not a custom format.
-      this.counts.standardHeader++;
-      return [];
-    }
-    if (content.entropy < this.config.EntropyThreshold) {
-      this.counts.lowEntropy++;
+    const conditions = this.contentConditions(c, content);
+    // Any recognised header (gzip, zip, png, ELF...) means the content is not a custom format.
+    const failed = (['tooSmall', 'standardHeader', 'lowEntropy'] as const).find((_k, i) => !conditions[c.held.length + i]!.met);
+    if (failed) {
+      this.counts[failed]++;
+      this.misses.add(5 + ['tooSmall', 'standardHeader', 'lowEntropy'].indexOf(failed), `${describeProcess(c.actor)} wrote ${c.path}`, c.event.time, c.host, conditions);
       return [];
     }
     const dedupeKey = `${c.host ?? ''}|${c.path}`;
@@ -297,9 +311,31 @@ class An1214 implements DetectorInstance {
           scriptXor: xor,
           entropyThreshold: this.config.EntropyThreshold,
         },
+        conditions,
       },
     };
     return [alert];
+  }
+
+  /** Size, format and entropy of the content, after the conditions the creation met. */
+  private contentConditions(c: Creation, content: FileArtifact): Condition[] {
+    const entropy = Number(content.entropy.toFixed(4));
+    return [
+      ...c.held,
+      { measure: 'size', observed: content.size, op: '>=', limit: this.config.MinFileSizeBytes, threshold: 'MinFileSizeBytes', unit: 'bytes', met: content.size >= this.config.MinFileSizeBytes },
+      { measure: 'recognised format', observed: content.format, op: 'is', limit: null, threshold: null, met: content.format === null },
+      { measure: 'entropy', observed: entropy, op: '>=', limit: this.config.EntropyThreshold, threshold: 'EntropyThreshold', unit: 'bits/byte', met: content.entropy >= this.config.EntropyThreshold },
+    ];
+  }
+
+  private missContent(c: Creation, observed: string, time: string): void {
+    const failed: Condition = { measure: 'content', observed, op: 'is', limit: `read within ${formatDuration(this.config.ContentWaitSeconds * 1000)}`, threshold: 'ContentWaitSeconds', met: false };
+    this.misses.add(4, `${describeProcess(c.actor)} wrote ${c.path}`, time, c.host, [...c.held, failed]);
+  }
+
+  private noContent(c: Creation): void {
+    this.counts.noContent++;
+    this.missContent(c, 'none arrived', c.firstTime);
   }
 
   flush(): Alert[] {
@@ -311,13 +347,17 @@ class An1214 implements DetectorInstance {
       }
     });
     this.pending.drain((c) => {
-      if (!c.content) this.counts.noContent++;
+      if (!c.content) this.noContent(c);
     });
     return alerts;
   }
 
   stats(): Record<string, number> {
     return { ...this.counts, processes: this.procs.size };
+  }
+
+  nearMisses() {
+    return this.misses.list();
   }
 }
 

@@ -3,7 +3,7 @@
 import { analytic } from '../harness/attack/catalog.js';
 import type { AuditEvent } from '../harness/audit/event.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
+import type { Alert, Condition, Detector, DetectorInstance, HostContext, Needs, SharedConfig } from './types.js';
 import { AUDIT_RULES } from '../harness/events/needs.js';
 import { register } from './registry.js';
 import { attackFields } from './lib/alert.js';
@@ -15,6 +15,7 @@ import { NameSet } from './lib/paths.js';
 import { ProcessTable, chainLinks, describeProcess, programName, type ProcessInfo } from './lib/process-table.js';
 import { formatDuration, formatSize } from './lib/units.js';
 import { resolveUsers } from './lib/users.js';
+import { NearMisses, listLimit } from './lib/near-misses.js';
 
 export interface UserContext {
   /** Users (names or uids) expected to run or read anything; SharedConfig.standardUsers are added. */
@@ -91,7 +92,8 @@ interface Creation {
   time: string;
   eventId: string;
   creator: ProcessInfo;
-  byDeployer: boolean;
+  /** The deployer program in the creator's process chain, if any. */
+  deployer: string | null;
 }
 
 interface Use {
@@ -101,6 +103,8 @@ interface Use {
   time: string;
   eventId: string;
   chain: ProcessInfo[];
+  /** Who used it and when, against the settings: the conditions it met before its content was known. */
+  held: Condition[];
 }
 
 class An1529 implements DetectorInstance {
@@ -112,6 +116,10 @@ class An1529 implements DetectorInstance {
   private readonly contents: HostPathMap<FileArtifact>;
   private readonly pendingUses: HostPathMap<Use[]>;
   private readonly alerted = new BoundedMap<string, true>(86_400_000, CAP);
+  private readonly misses = new NearMisses('AN1529');
+  /** The standard users and deployers as configured, shown in explanations (made once: uses are many). */
+  private readonly usersLimit: string;
+  private readonly deployersLimit: string;
   private readonly counts = {
     /** Uses whose file's content was refused or cut (artifact.unread): no decision on unmeasured content. */
     unreadContent: 0,
@@ -129,22 +137,25 @@ class An1529 implements DetectorInstance {
     alerts: 0,
   };
 
+  private readonly users: HostContext['users'];
+
   constructor(
     private readonly config: An1529Config,
     shared: SharedConfig,
     host: HostContext,
   ) {
+    this.users = host.users;
     this.procs = new ProcessTable(host.users);
     const users = resolveUsers([...config.UserContext.users, ...shared.standardUsers], host.users);
     this.standard = users.uids;
+    this.usersLimit = listLimit([...config.UserContext.users, ...shared.standardUsers]);
+    this.deployersLimit = listLimit(config.UserContext.deployers);
     this.counts.unresolvedUsers = users.unresolved.length;
     this.deployers = new NameSet(config.UserContext.deployers);
     this.windowMs = config.TimeWindow * 1000;
     this.created = new HostPathMap(this.windowMs, CAP);
     this.contents = new HostPathMap(this.windowMs, CAP);
-    this.pendingUses = new HostPathMap(config.ContentWaitSeconds * 1000, CAP, (uses) => {
-      this.counts.noContent += uses.length;
-    });
+    this.pendingUses = new HostPathMap(config.ContentWaitSeconds * 1000, CAP, (uses) => this.noContent(uses));
   }
 
   push(item: TelemetryItem): Alert[] {
@@ -174,7 +185,7 @@ class An1529 implements DetectorInstance {
         time: ev.time,
         eventId: ev.id,
         creator: actor,
-        byDeployer: chain.some((p) => this.deployers.has(programName(p))),
+        deployer: chain.map(programName).find((name) => this.deployers.has(name)) ?? null,
       }, at);
     }
     const used: { path: string; kind: Use['kind']; forWrite: boolean }[] = [];
@@ -185,7 +196,7 @@ class An1529 implements DetectorInstance {
     for (const { path, kind, forWrite } of used) {
       const creation = this.created.find(host, path);
       if (!creation) continue;
-      const use: Use = { creation, kind, ms: at, time: ev.time, eventId: ev.id, chain };
+      const use: Use = { creation, kind, ms: at, time: ev.time, eventId: ev.id, chain, held: [] };
       if (!this.suspicious(use, ev.process.uid, forWrite)) continue;
       const content = this.contents.find(host, path);
       if (content) alerts.push(...this.decide(use, content));
@@ -203,16 +214,49 @@ class An1529 implements DetectorInstance {
     this.counts.uses++;
     const c = use.creation;
     const byCreator = uid === c.uid;
-    const skip: keyof typeof this.counts | null =
-      byCreator && this.config.UserContext.exemptCreator ? 'sameUser'
-      // The creator still writing its file (re-opening it to append or patch) is the creation, not a use.
-      : byCreator && forWrite ? 'creatorWriting'
-      : uid !== null && this.standard.has(uid) ? 'standardUser'
-      : c.byDeployer || use.chain.some((p) => this.deployers.has(programName(p))) ? 'deployer'
-      : use.ms - c.ms > this.windowMs ? 'outsideWindow'
-      : null;
-    if (skip) this.counts[skip]++;
-    return skip === null;
+    // The creator still writing its file (re-opening it to append or patch) is the creation, not a use.
+    if (byCreator && forWrite && !this.config.UserContext.exemptCreator) {
+      this.counts.creatorWriting++;
+      return false;
+    }
+    const user = `${this.userName(uid, byCreator)}`;
+    const deployer = c.deployer ?? use.chain.map(programName).find((name) => this.deployers.has(name)) ?? null;
+    const seconds = Math.round((use.ms - c.ms) / 1000);
+    const conditions: [keyof typeof this.counts, Condition][] = [
+      ['sameUser', { measure: 'user', observed: user, op: 'is', limit: 'not the creator', threshold: 'UserContext.exemptCreator', met: !(byCreator && this.config.UserContext.exemptCreator) }],
+      ['standardUser', { measure: 'user', observed: user, op: 'not in', limit: this.usersLimit, threshold: 'UserContext.users', met: !(uid !== null && this.standard.has(uid)) }],
+      ['deployer', { measure: 'program', observed: deployer ?? programName(use.chain[0] ?? c.creator), op: 'not in', limit: this.deployersLimit, threshold: 'UserContext.deployers', met: deployer === null }],
+      ['outsideWindow', { measure: 'time since creation', observed: seconds, op: '<=', limit: this.config.TimeWindow, threshold: 'TimeWindow', unit: 'seconds', met: use.ms - c.ms <= this.windowMs }],
+    ];
+    // Only a setting that is on says why: exemptCreator off is no condition.
+    if (!this.config.UserContext.exemptCreator) conditions.shift();
+    const failed = conditions.findIndex(([, cond]) => !cond.met);
+    use.held = conditions.map(([, cond]) => cond);
+    if (failed < 0) return true;
+    this.counts[conditions[failed]![0]]++;
+    this.misses.add(1 + failed, this.candidate(use), use.time, c.host, use.held);
+    return false;
+  }
+
+  private userName(uid: number | null, creator: boolean): string {
+    const name = this.users.userName(uid);
+    const also = creator ? ', its creator' : '';
+    return name ? `${name} (uid ${uid}${also})` : `uid ${uid ?? '?'}${creator ? ' (its creator)' : ''}`;
+  }
+
+  private candidate(use: Use): string {
+    const actor = use.chain[0];
+    return `${use.creation.path} ${use.kind} by ${actor ? describeProcess(actor) : 'an unknown process'}`;
+  }
+
+  private noContent(uses: Use[]): void {
+    this.counts.noContent += uses.length;
+    for (const use of uses) this.missContent(use, 'none arrived');
+  }
+
+  private missContent(use: Use, observed: string): void {
+    const failed: Condition = { measure: 'content', observed, op: 'is', limit: `read within ${formatDuration(this.config.ContentWaitSeconds * 1000)}`, threshold: 'ContentWaitSeconds', met: false };
+    this.misses.add(5, this.candidate(use), use.time, use.creation.host, [...use.held, failed]);
   }
 
   private onArtifact(artifact: FileArtifact): Alert[] {
@@ -229,17 +273,20 @@ class An1529 implements DetectorInstance {
   private decide(use: Use, content: FileArtifact): Alert[] {
     if (content.unread) {
       this.counts.unreadContent++;
+      this.missContent(use, 'refused or cut (not measured)');
       return [];
     }
     const threshold = this.config.FileSizeThresholdMB * MB;
-    if (content.size < threshold) {
-      this.counts.small++;
-      return [];
-    }
     const executableMode = content.mode !== null && (parseInt(content.mode, 8) & 0o111) !== 0;
     const binary = content.format === 'elf' || content.format === 'pe' || executableMode;
-    if (!binary) {
-      this.counts.notBinary++;
+    const conditions: Condition[] = [
+      ...use.held,
+      { measure: 'size', observed: content.size, op: '>=', limit: threshold, threshold: 'FileSizeThresholdMB', unit: 'bytes', met: content.size >= threshold },
+      { measure: 'format', observed: `${content.format ?? 'unrecognised'}, mode ${content.mode ?? 'unknown'}`, op: 'is', limit: 'ELF, PE or an executable mode', threshold: null, met: binary },
+    ];
+    if (content.size < threshold || !binary) {
+      this.counts[content.size < threshold ? 'small' : 'notBinary']++;
+      this.misses.add(content.size < threshold ? 6 : 7, this.candidate(use), use.time, use.creation.host, conditions);
       return [];
     }
     const user = use.chain[0]?.uid ?? null;
@@ -277,18 +324,23 @@ class An1529 implements DetectorInstance {
             secondsAfterCreation: Math.round((use.ms - c.ms) / 1000),
             thresholdMB: this.config.FileSizeThresholdMB,
           },
+          conditions,
         },
       },
     ];
   }
 
   flush(): Alert[] {
-    this.pendingUses.drain((uses) => (this.counts.noContent += uses.length));
+    this.pendingUses.drain((uses) => this.noContent(uses));
     return [];
   }
 
   stats(): Record<string, number> {
     return { ...this.counts, processes: this.procs.size };
+  }
+
+  nearMisses() {
+    return this.misses.list();
   }
 }
 

@@ -1,7 +1,7 @@
 // The detection engine: every registered detector, configured from the shared settings and per-analytic overrides,
 // fed one telemetry item at a time. The same engine runs live (the runner) and over recorded logs (purple replay).
 import type { TelemetryItem } from '../harness/telemetry/types.js';
-import type { Alert, DetectorInstance, SharedConfig } from './types.js';
+import type { Alert, DetectorInstance, NearMiss, SharedConfig } from './types.js';
 import { loadDetectors, type AnyDetector } from './registry.js';
 import { ConfigFieldError } from './lib/fields.js';
 import { userDirectory, type UserDirectory } from '../harness/events/users.js';
@@ -27,6 +27,8 @@ export interface EngineStats {
   disabled: string[];
   /** Per analytic: the detector's own counters (candidates, dropped for lack of content...). */
   detectors: Record<string, Record<string, number>>;
+  /** Per analytic: the few candidates that came nearest to alerting and did not, with their conditions (bounded). */
+  nearMisses: Record<string, NearMiss[]>;
   /** Detector exceptions (the item is skipped for that detector; the stream goes on). */
   errors: { analytic: string; count: number; first: string }[];
 }
@@ -109,6 +111,7 @@ export function createEngine(options: EngineOptions): Engine {
         enabled: running.map((r) => r.id),
         disabled,
         detectors: Object.fromEntries(running.map((r) => [r.id, r.instance.stats()])),
+        nearMisses: Object.fromEntries(running.map((r) => [r.id, r.instance.nearMisses?.() ?? []])),
         errors: [...errors].map(([analytic, e]) => ({ analytic, ...e })),
       };
     },

@@ -29,7 +29,36 @@ export interface Alert {
     artifacts?: import('../harness/telemetry/types.js').FileArtifact[];
     /** Anything else that decided it, as readable facts. */
     facts: Record<string, string | number | boolean | null>;
+    /** The deciding observations against the thresholds in force (built-in detectors): why it fired, in numbers. */
+    conditions?: Condition[];
   };
+}
+
+/**
+ * One condition of an analytic, judged on one candidate: what was observed against the setting in force. Alerting
+ * needs `observed op limit`; `met` says whether it held. Numbers are in `unit` (bytes, seconds, bits/byte).
+ */
+export interface Condition {
+  /** What was measured: "entropy", "bytes sent", "size", "user", "TTY". */
+  measure: string;
+  observed: number | string | boolean | null;
+  op: '>' | '>=' | '<' | '<=' | 'in' | 'not in' | 'is';
+  limit: number | string | boolean | null;
+  /** The detector setting the limit comes from ("EntropyThreshold", "UserContext.users"); null for a fixed rule of the analytic. */
+  threshold: string | null;
+  unit?: 'bytes' | 'seconds' | 'bits/byte';
+  met: boolean;
+}
+
+/** A candidate that came closest to alerting and did not: which condition failed, and the observations that decided it. */
+export interface NearMiss {
+  analytic: string;
+  /** The candidate in one line: "python3 (uid 1000) wrote /tmp/x.dat", "busybox (uid 0) sent 20.1 MB to 172.18.0.3:69". */
+  candidate: string;
+  time: string;
+  host: string | null;
+  /** The deciding conditions, the failed one first. */
+  conditions: Condition[];
 }
 
 /** Host-wide settings shared by all detectors (the `--config` file's top level). */
@@ -46,6 +75,8 @@ export interface DetectorInstance {
   flush(): Alert[];
   /** Facts the detector wants reported (pending items dropped for lack of content, etc.). */
   stats(): Record<string, number>;
+  /** The few candidates that came nearest to alerting and did not (bounded), nearest first. */
+  nearMisses?(): NearMiss[];
 }
 
 /** What a detector knows of the host its events come from. */

@@ -29,6 +29,14 @@ export function configRows(report: RunReport): ConfigRow[] {
   );
 }
 
+/** What the run set differently from the defaults, one line each: "AN1170 TransferSizeThreshold: 1.00 GB (... bytes), default 10.0 MB (...)". */
+export function changedSettings(report: RunReport): string[] {
+  const lines = configRows(report).filter((r) => r.changed).map((r) => `${r.analytic} ${r.setting}: ${r.value}; default ${r.defaultValue}`);
+  if (report.config.trustedCidrs.length) lines.push(`trusted_cidrs: ${report.config.trustedCidrs.join(', ')}; default none`);
+  if (report.config.standardUsers.length) lines.push(`standard_users: ${report.config.standardUsers.join(', ')}; default none`);
+  return lines;
+}
+
 /** 10485760 → "10.0 MB (10485760 bytes)", 86400 → "24h 0m", ["a","b"] → "a, b". */
 export function humanValue(setting: string, value: unknown): string {
   if (typeof value === 'number') {

@@ -26,6 +26,7 @@ import {
   type ScenarioGroup,
 } from '../harness/run/judge/index.js';
 import { configRows } from './config-view.js';
+import { describeCondition } from '../detectors/lib/near-misses.js';
 import { escapeHtml as h } from './escape.js';
 import { durationSeconds, formatMs, formatRatio, latencyLabel } from './model.js';
 
@@ -283,6 +284,7 @@ function scenarioArticle(group: ScenarioGroup): string {
         h(latencyLabel(e.verdicts.map((v) => v.latencyMs))),
       ]),
     ),
+    nearMissTable(group),
     `<h4>Inputs</h4>`,
     Object.keys(first.inputs).length
       ? table(['Input', 'Value'], Object.entries(first.inputs).map(([k, v]) => [h(k), `<code>${h(String(v))}</code>`]))
@@ -290,6 +292,17 @@ function scenarioArticle(group: ScenarioGroup): string {
     ...group.runs.map((run) => runDetails(run, group.expectations, repeated)),
   ];
   return `<article class="scenario" id="${h(anchor(group))}">\n${parts.join('\n')}\n</article>`;
+}
+
+/** A miss's nearest candidates that did not alert: the failed condition against its threshold, and what held. */
+function nearMissTable(group: ScenarioGroup): string {
+  const rows = group.expectations.flatMap((e) =>
+    e.verdicts.flatMap((v) => (v.verdict === 'missed' ? (v.nearMisses ?? []) : []).map((m) => {
+      const [failed, ...held] = m.conditions;
+      return [h(m.analytic), h(m.candidate), failed ? `<code>${h(describeCondition(failed))}</code>` : '—', held.map((c) => h(describeCondition(c))).join('<br>') || '—'];
+    })),
+  );
+  return rows.length ? `<h4>Why it was missed: nearest candidates</h4>${table(['Analytic', 'Candidate', 'Failed condition', 'Held'], rows)}` : '';
 }
 
 /** An HTML id (no whitespace) for a scenario group: one per scenario, or per scenario and target. */

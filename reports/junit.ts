@@ -5,10 +5,12 @@
 // xUnit plugin's; times are wall times (parallel scenarios are not summed); names carry no path or host.
 import type { RunReport, ScenarioResult } from '../harness/run/results.js';
 import {
+  alarmExplanation,
   analyticCoverage,
   expectationLabel,
   failureReason,
   groupScenarios,
+  missExplanation,
   regressionLabel,
   summaryLine,
   tallyLabel,
@@ -16,6 +18,7 @@ import {
   type ExpectationGroup,
 } from '../harness/run/judge/index.js';
 import { escapeXml as x } from './escape.js';
+import { describeNearMiss } from '../detectors/lib/near-misses.js';
 
 interface Case {
   classname: string;
@@ -131,7 +134,14 @@ function details(e: ExpectationGroup): string {
     const run: ScenarioResult = e.runs[i]!;
     const rep = run.repetition !== undefined ? ` (repetition ${run.repetition})` : '';
     lines.push(`- ${verdictLabel(v.verdict)}${rep}: ${v.reason}${v.failedLayer ? ` [${v.failedLayer}]` : ''}`);
-    for (const a of run.alerts.filter((a) => a.analytic === e.analytic)) lines.push(`  alert (${a.confidence}): ${a.summary}`);
+    for (const miss of v.verdict === 'missed' ? (v.nearMisses ?? []) : []) lines.push(`  near miss: ${describeNearMiss(miss, true)}`);
+    const why = missExplanation(v);
+    if (why && !v.nearMisses?.length) lines.push(`  ${why}`);
+    for (const a of run.alerts.filter((a) => a.analytic === e.analytic)) {
+      lines.push(`  alert (${a.confidence}): ${a.summary}`);
+      const fired = alarmExplanation(a, true);
+      if (fired) lines.push(`    ${fired}`);
+    }
     for (const check of run.telemetry.checks.filter((c) => !c.satisfied)) lines.push(`  telemetry check not satisfied: ${check.description}`);
     if (run.error) lines.push(`  error: ${run.error}`);
   });

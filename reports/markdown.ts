@@ -131,7 +131,13 @@ export function renderMarkdown(report: RunReport): string {
 
   out.push('', '## Configuration', '');
   out.push(...table(['Analytic', 'Setting', 'Value', 'Default'], configRows(report).map((r) => [r.analytic, r.setting, r.changed ? `${r.value} (changed)` : r.value, r.defaultValue])));
-  out.push('', `Values that differ from the defaults are marked (changed). ATT&CK data: version ${md(attackVersion())}.`);
+  out.push(
+    '',
+    `- **Trusted CIDRs:** ${report.config.trustedCidrs.length ? `${md(report.config.trustedCidrs.join(', '))} (changed)` : 'none (default)'}`,
+    `- **Standard users:** ${report.config.standardUsers.length ? `${md(report.config.standardUsers.join(', '))} (changed)` : 'none (default)'}`,
+    '',
+    `Values that differ from the defaults are marked (changed). ATT&CK data: version ${md(attackVersion())}.`,
+  );
 
   if (report.warnings.length) {
     out.push('', '## Warnings', '');

@@ -21,6 +21,7 @@ import {
   type ScenarioGroup,
 } from '../harness/run/judge/index.js';
 import { formatRatio, latencyLabel } from './model.js';
+import { changedSettings } from './config-view.js';
 import { visible } from './sanitize.js';
 import { wrap } from './tty.js';
 
@@ -98,6 +99,12 @@ export function renderTerminal(report: RunReport, options: TerminalOptions): str
     for (const r of regressions) para(`${paint('red', 'regression')} ${clean(regressionLabel(r))}`);
     if (newScenarios.length) para(`new scenarios (not compared): ${newScenarios.map(clean).join(', ')}`);
     if (removedScenarios.length) para(`scenarios no longer run: ${removedScenarios.map(clean).join(', ')}`);
+  }
+
+  const changed = changedSettings(report);
+  if (changed.length) {
+    out.push('', paint('bold', 'Settings that differ from the defaults'));
+    for (const line of changed) para(clean(line));
   }
 
   if (report.warnings.length) {

@@ -1,5 +1,5 @@
 // What a run produces: the model report.json serialises and every renderer in reports/ reads.
-import type { Alert } from '../../detectors/types.js';
+import type { Alert, NearMiss } from '../../detectors/types.js';
 import type { Expectation, TelemetryCheck } from '../scenario/types.js';
 
 export type { Expectation, TelemetryCheck };
@@ -63,6 +63,10 @@ export interface AnalyticVerdict {
   failedLayer: 'collection' | 'detector' | null;
   /** From the deciding action to the alert; null when nothing fired. */
   latencyMs: number | null;
+  /** A miss: the detector's nearest candidates that did not alert, each with its conditions against the thresholds. */
+  nearMisses?: NearMiss[];
+  /** A miss: the detector's non-zero counters on the scenario (what it saw, why it dropped it). */
+  counters?: Record<string, number>;
 }
 
 export interface ScenarioResult {

@@ -241,6 +241,10 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
+  const engineStats = engine?.stats();
+  const detectorViews = engineStats
+    ? Object.fromEntries(engineStats.enabled.map((id) => [id, { nearMisses: engineStats.nearMisses[id] ?? [], counters: engineStats.detectors[id] ?? {} }]))
+    : undefined;
   if (sources) {
     const finished = await sources.finish();
     for (const alert of finished.alerts) ruleEmitted.push({ alert, emittedAt: Date.now() });
@@ -264,6 +268,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     checks,
     incompleteBecause: incomplete,
     errorBecause: error,
+    ...(detectorViews ? { detectorViews, disabled: engineStats!.disabled } : {}),
   });
   const own = verdicts.find((v) => v.analytic === scenario.analytic) ?? { verdict: error ? ('error' as const) : incomplete.length ? ('incomplete' as const) : ('quiet' as const), latencyMs: null };
   const alerts = emitted.map((e) => e.alert);

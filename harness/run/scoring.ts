@@ -1,6 +1,6 @@
 // Turns what fired into verdicts: detected, missed, false alarm or quiet per analytic, and says
 // which layer failed on a miss. Lost telemetry makes a verdict `incomplete`, never `missed`.
-import type { Alert } from '../../detectors/types.js';
+import type { Alert, NearMiss } from '../../detectors/types.js';
 import type { AnalyticVerdict, Expectation, TelemetryCheck } from './results.js';
 
 export interface EmittedAlert {
@@ -19,6 +19,10 @@ export interface ScoringInput {
   incompleteBecause: string[];
   /** Why the scenario did not run as written (a failed step, a setup error), if so. */
   errorBecause: string | null;
+  /** Per analytic that ran: its nearest candidates that did not alert and its counters, to explain a miss. */
+  detectorViews?: Record<string, { nearMisses: NearMiss[]; counters: Record<string, number> }>;
+  /** Analytics the configuration switched off (`enabled: false`): a miss there is the configuration's. */
+  disabled?: string[];
 }
 
 export function score(input: ScoringInput): AnalyticVerdict[] {
@@ -43,13 +47,17 @@ export function score(input: ScoringInput): AnalyticVerdict[] {
       verdicts.push({ ...base, verdict: 'incomplete', reason: `telemetry incomplete: ${input.incompleteBecause.join('; ')}`, failedLayer: 'collection' });
     } else if (expectation === 'alert') {
       const collection = failedChecks.length > 0;
+      const view = input.detectorViews?.[analytic];
       verdicts.push({
         ...base,
         verdict: 'missed',
-        reason: collection
-          ? `collection failed: never saw ${failedChecks.map((c) => c.description).join('; ')}`
-          : 'detector stayed silent although every declared telemetry check was satisfied',
+        reason: input.disabled?.includes(analytic)
+          ? `the detector is switched off by the configuration (analytics.${analytic}.enabled: false)`
+          : collection
+            ? `collection failed: never saw ${failedChecks.map((c) => c.description).join('; ')}`
+            : 'detector stayed silent although every declared telemetry check was satisfied',
         failedLayer: collection ? 'collection' : 'detector',
+        ...(view ? { nearMisses: view.nearMisses, counters: Object.fromEntries(Object.entries(view.counters).filter(([, n]) => n !== 0)) } : {}),
       });
     } else {
       verdicts.push({ ...base, verdict: 'quiet', reason: 'no alert, as expected', failedLayer: null });

@@ -11,7 +11,7 @@ import type { Scenario, InputValue } from '../scenario/types.js';
 import type { ScenarioTarget } from './target.js';
 import type { HostTransport } from '../host/transport.js';
 import type { SharedConfig } from '../../detectors/types.js';
-import { detectorNeeds } from '../../detectors/engine.js';
+import { detectorNeeds, detectors } from '../../detectors/engine.js';
 import { summarizeAnalytics } from './judge/coverage.js';
 import { hostInfo } from './host-info.js';
 import type { RunReport, ScenarioResult } from './results.js';
@@ -125,6 +125,8 @@ export async function runSuite(options: SuiteOptions): Promise<RunReport> {
       trustedCidrs: options.shared.trustedCidrs,
       standardUsers: options.shared.standardUsers,
       thresholds: options.thresholds,
+      // Each detector's own defaults, so reports mark what this run changed.
+      defaults: Object.fromEntries(detectors.filter((d) => d.analytic.id in options.thresholds).map((d) => [d.analytic.id, structuredClone(d.defaults) as Record<string, unknown>])),
     },
     scenarios: results,
     analytics: summarizeAnalytics(results),

@@ -29,6 +29,14 @@ function input(overrides: Partial<ScoringInput>): ScoringInput {
 const verdictOf = (inputs: ScoringInput, analytic: string) => score(inputs).find((v) => v.analytic === analytic)!;
 
 describe('scoring', function () {
+  it("a miss carries the detector's near misses and non-zero counters; a switched-off detector says so", function () {
+    const miss = { analytic: 'AN1170', candidate: 'scp sent 1 MB', time: '2026-01-01T00:00:00.000Z', host: null, conditions: [{ measure: 'bytes sent', observed: 1, op: '>' as const, limit: 2, threshold: 'TransferSizeThreshold', met: false }] };
+    const v = verdictOf(input({ detectorViews: { AN1170: { nearMisses: [miss], counters: { belowThreshold: 1, alerts: 0 } } } }), 'AN1170');
+    expect(v).to.deep.include({ verdict: 'missed', nearMisses: [miss], counters: { belowThreshold: 1 } });
+    const off = verdictOf(input({ detectorViews: {}, disabled: ['AN1170'] }), 'AN1170');
+    expect(off.reason).to.equal('the detector is switched off by the configuration (analytics.AN1170.enabled: false)');
+  });
+
   it('an expected alert that fired is detected, with its latency from the deciding event', function () {
     const v = verdictOf(input({ alerts: [{ alert: alert('AN1170', '2026-01-01T00:00:00.000Z'), emittedAt: Date.parse('2026-01-01T00:00:00.250Z') }] }), 'AN1170');
     expect(v).to.include({ verdict: 'detected', latencyMs: 250, failedLayer: null });

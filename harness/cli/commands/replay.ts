@@ -13,6 +13,7 @@ import { ReplayInputError, replay, type ReplayResult } from '../../../detectors/
 import type { Alert } from '../../../detectors/types.js';
 import { SAVED } from '../../run/scenario-run.js';
 import { builtinAlert } from '../../../detectors/byod/types.js';
+import { describeNearMiss } from '../../../detectors/lib/near-misses.js';
 import { BYOD_OPTIONS, BYOD_USAGE, loadByod, type Byod } from '../byod-options.js';
 
 const USAGE = `usage: purple replay --audit-log FILE [--flows FILE] [--artifacts FILE] [--root DIR] [options]
@@ -249,6 +250,7 @@ function renderTable(result: ReplayResult): string {
   for (const [id, counters] of Object.entries(s.engine.detectors)) {
     const nonZero = Object.entries(counters).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`);
     lines.push(`${id}: ${nonZero.join(' ') || 'nothing relevant seen'}`);
+    for (const miss of s.engine.nearMisses[id] ?? []) lines.push(visible(`  near miss: ${describeNearMiss(miss, true)}`));
   }
   for (const e of s.engine.errors) lines.push(`${e.analytic}: ${e.count} detector errors, first: ${visible(e.first.split('\n')[0] ?? '')}`);
   for (const a of result.ruleAlerts) lines.push(visible(`${a.source === 'sigma' ? `sigma rule "${a.title}"` : `detector ${a.detector}`}: ${a.time} ${a.summary}${a.rule ? ` [${[a.rule.level, a.rule.author].filter(Boolean).join(', ')}; ${a.rule.path}]` : ''}`));

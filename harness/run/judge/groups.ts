@@ -3,6 +3,7 @@
 // used for verdicts. Renderers in reports/ format these; they never re-derive them.
 import type { AnalyticVerdict, Expectation, RunReport, ScenarioResult, Verdict } from '../results.js';
 import { waiverFor, type AppliedWaiver } from './waivers.js';
+import { alarmExplanation, missExplanation } from './explain.js';
 
 export type Outcome = 'met' | 'failed' | 'incomplete' | 'error';
 
@@ -191,7 +192,7 @@ export function failureReason(group: ExpectationGroup): string {
       parts.push(`missed (${v.failedLayer === 'collection' ? 'collection failed: the telemetry never arrived' : v.failedLayer === 'detector' ? 'detector failed: telemetry arrived, detector silent' : 'layer unknown'})`);
       break;
     case 'false-alarm': {
-      const alerts = run.alerts.filter((a) => a.analytic === v.analytic).map((a) => a.summary);
+      const alerts = run.alerts.filter((a) => a.analytic === v.analytic).map((a) => [a.summary, alarmExplanation(a)].filter(Boolean).join(' — '));
       parts.push(`false alarm${alerts.length ? `: ${alerts.join(' | ')}` : ''}`);
       break;
     }
@@ -207,6 +208,8 @@ export function failureReason(group: ExpectationGroup): string {
   // Runners often phrase the reason themselves ("telemetry incomplete: ..."): never say it twice.
   if (v.reason.startsWith(parts[0]!)) parts[0] = v.reason;
   else if (v.reason && !parts[0]!.includes(v.reason)) parts.push(v.reason);
+  const why = missExplanation(v);
+  if (why) parts.push(why);
   if (group.verdicts.length > 1) parts.push(`${tallyLabel(group)}${run.repetition !== undefined ? `, first failing repetition #${run.repetition}` : ''}`);
   if (group.waiver) parts.push(waiverLabel(group.waiver));
   return parts.join(' — ');

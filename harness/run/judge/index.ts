@@ -7,3 +7,4 @@ export * from './baseline.js';
 export * from './waivers.js';
 export * from './exit.js';
 export * from './summary.js';
+export * from './explain.js';

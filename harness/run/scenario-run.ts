@@ -26,6 +26,7 @@ import { hasByod, RuleSources, type ByodConfig, type DetectorStatus } from '../.
 import { builtinAlert } from '../../detectors/byod/types.js';
 import { StepGate } from '../events/step-gate.js';
 import type { EmittedRuleAlert } from './rule-scoring.js';
+import { PhaseClock } from './phases.js';
 
 export interface ScenarioRunContext {
   runId: string;
@@ -87,6 +88,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const dir = path.join(ctx.runDir, 'scenarios', slug);
   mkdirSync(dir, { recursive: true });
   const started = new Date();
+  const clock = new PhaseClock();
   const env = ctx.createTarget(slug);
   // {{workdir}} is a template value (and PURPLE_WORKDIR in the steps' environment), not an input.
   const templated = { ...inputs, [WORKDIR_TEMPLATE]: env.workdir };
@@ -126,7 +128,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
   const settleAudit = async () => {
     try {
-      await ctx.audit.barrier();
+      await clock.time('settle', () => ctx.audit.barrier());
     } catch (err) {
       if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
     }
@@ -134,7 +136,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
 
   try {
     ctx.progress(slug, env.workdir ? `preparing ${env.workdir} on ${env.uri}` : 'starting containers');
-    await env.start(scenario.containers);
+    await env.start(scenario.containers, clock);
+    const attaching = performance.now();
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
@@ -178,14 +181,17 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       push({ kind: 'flow', flow });
     });
     lostBefore = (await ctx.audit.counters()).lost;
+    clock.since('collectors', attaching);
 
-    for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
+    await clock.time('payloads', async () => {
+      for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
+    });
 
     const environment = scenarioEnv(templated, addresses);
     const values = templateValues(templated, addresses);
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      const fresh = await collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline));
+      const fresh = await clock.time('artifacts', () => collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline)));
       for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
@@ -194,7 +200,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.steps.entries()) {
       if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
       ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
-      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce);
+      const outcome = await clock.time('steps', () => runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce));
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
@@ -212,7 +218,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     }
     ctx.progress(slug, 'collecting telemetry');
     await settleAudit();
-    await ctx.flows.poll();
+    await clock.time('settle', () => ctx.flows.poll());
     await collectArtifacts();
     ranToEnd = true;
   } catch (err) {
@@ -227,18 +233,21 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (!env.has(step.container)) continue;
       try {
         const timeoutMs = ctx.signal.aborted ? Math.min(step.timeoutMs, INTERRUPTED_CLEANUP_STEP_MS) : step.timeoutMs;
-        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs), undefined, announce);
+        const outcome = await clock.time('cleanupSteps', () => runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs), undefined, announce));
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
       }
     }
+    const cleaning = performance.now();
     ctx.audit.unsubscribe(slug);
     await ctx.flows.unwatch(slug).catch(() => undefined);
     const failures = await env.teardown();
     if (failures.length) error = [error, `cleanup: ${failures.join('; ')}`].filter(Boolean).join('; ');
     await Promise.all([auditLog, flowLog].map((s) => s && new Promise((resolve) => s.end(resolve))));
+    clock.since('cleanup', cleaning);
   }
+  const resulting = performance.now();
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
   if (sources) {
@@ -302,6 +311,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   };
   if (request.repetition !== undefined) result.repetition = request.repetition;
   if (sources) Object.assign(result, { ruleAlerts, detectors: detectorStatus });
+  clock.since('results', resulting);
+  result.timing = clock.timing();
   return result;
 }
 

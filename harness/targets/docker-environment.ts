@@ -12,6 +12,8 @@ import { launchStep, type ExecOptions, type ExecResult } from './step-launcher.j
 export type { ExecOptions, ExecResult };
 import type { ScenarioTarget, StepRequest, StepResult } from '../run/target.js';
 import { localEngineHost, type EngineHost } from './engine-host.js';
+import { IMAGE_DAEMONS, imageForRole } from '../host/recipes.js';
+import { PhaseClock } from '../run/phases.js';
 
 export const LABEL_RUN = 'purple.run';
 export const LABEL_SCENARIO = 'purple.scenario';
@@ -41,6 +43,9 @@ export interface RoleContainer {
 const TAIL = 4096;
 /** How long stopping an exec waits for its process tree to be killed before it lets go of the stream anyway. */
 const STOP_MS = 10_000;
+/** How long a container's daemons may take to bind their sockets (a loaded 2-core host is slow), and how often to look. */
+const DAEMONS_MS = 30_000;
+const DAEMONS_POLL_MS = 20;
 
 export class DockerEnvironment implements ScenarioTarget {
   readonly containers = new Map<Role, RoleContainer>();
@@ -71,16 +76,39 @@ export class DockerEnvironment implements ScenarioTarget {
     return { [LABEL_RUN]: this.runId, [LABEL_SCENARIO]: this.scenarioId, ...(role ? { [LABEL_ROLE]: role } : {}) };
   }
 
-  async start(roles: Role[], imageFor = this.imageFor): Promise<void> {
+  async start(roles: Role[], clock = new PhaseClock()): Promise<void> {
+    const imageFor = this.imageFor;
     if (!imageFor) throw new Error('DockerEnvironment.start: no image for the roles');
-    this.network = await this.docker.createNetwork({
-      Name: `${this.prefix}-net`,
-      Driver: 'bridge',
-      Internal: true,
-      CheckDuplicate: true,
-      Labels: this.labels(),
-    });
-    await Promise.all(roles.map((role) => this.startRole(role, imageFor(role))));
+    this.network = await clock.time('network', () =>
+      this.docker.createNetwork({
+        Name: `${this.prefix}-net`,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: this.labels(),
+      }),
+    );
+    await clock.time('containers', () => Promise.all(roles.map((role) => this.startRole(role, imageFor(role)))));
+    await clock.time('daemons', () => Promise.all(roles.map((role) => this.daemonsReady(role))));
+  }
+
+  /** Resolves once every socket the role's image opens at boot is bound (read from the host, no exec). */
+  private async daemonsReady(role: Role): Promise<void> {
+    const wanted = IMAGE_DAEMONS[imageForRole(role)];
+    if (wanted.length === 0 || !this.engineHost.listening) return;
+    const c = this.get(role);
+    const deadline = Date.now() + DAEMONS_MS;
+    for (;;) {
+      const bound = await this.engineHost.listening(c.initPid).catch((err: unknown) => {
+        throw new Error(`container ${c.name} stopped before its daemons were up: ${(err as Error).message}`);
+      });
+      const missing = wanted.filter((socket) => !bound.has(socket));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`container ${c.name}: ${missing.join(', ')} not bound ${DAEMONS_MS / 1000} s after it started (its daemons log to /var/log/purple-*.log)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DAEMONS_POLL_MS));
+    }
   }
 
   private async startRole(role: Role, image: string): Promise<void> {

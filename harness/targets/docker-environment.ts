@@ -1,6 +1,9 @@
 // The containers of one scenario: an internal Docker network (no route out) and one container per
 // role, labelled with the run id so `purple cleanup` can always find what a killed run left.
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
@@ -161,8 +164,10 @@ export class DockerEnvironment implements ScenarioTarget {
     return [c.shimPid, c.initPid];
   }
 
+  /** One archive of `directory`, put into every container at once (the archive creates the mount point: no exec). */
   async copyScenario(directory: string): Promise<void> {
-    for (const role of this.containers.keys()) await this.copyDirectory(role, directory, SCENARIO_MOUNT);
+    const tar = await archiveAt(directory, SCENARIO_MOUNT);
+    await Promise.all([...this.containers.values()].map((c) => c.container.putArchive(tar, { path: '/' })));
   }
 
   launch(request: StepRequest): Promise<StepResult> {
@@ -185,12 +190,7 @@ export class DockerEnvironment implements ScenarioTarget {
 
   /** Copies a local directory into the container (as root-owned files) at `target`. */
   async copyDirectory(role: Role, directory: string, target: string): Promise<void> {
-    const tar = await execa('tar', ['-C', directory, '--owner=0', '--group=0', '--mode=a+rX', '-cf', '-', '.'], {
-      encoding: 'buffer',
-    });
-    const c = this.get(role).container;
-    await this.exec(role, { user: 'root', cmd: ['mkdir', '-p', target], timeoutMs: 10_000 });
-    await c.putArchive(Buffer.from(tar.stdout), { path: target });
+    await this.get(role).container.putArchive(await archiveAt(directory, target), { path: '/' });
   }
 
   async writeFile(role: Role, path: string, content: string): Promise<void> {
@@ -297,6 +297,30 @@ export class DockerEnvironment implements ScenarioTarget {
       this.network = undefined;
     }
     return failures;
+  }
+}
+
+/**
+ * A tar of `directory`'s content as root-owned files under the absolute path `target`, to extract at
+ * `/`: it holds `target`'s parent directories too (Docker does not create the parents of a directory
+ * entry), taken from an empty staging folder. Symlink targets are left as they are.
+ */
+async function archiveAt(directory: string, target: string): Promise<Buffer> {
+  const staging = mkdtempSync(path.join(os.tmpdir(), 'purple-archive-'));
+  try {
+    const inside = target.replace(/^\/+|\/+$/g, '');
+    mkdirSync(path.join(staging, inside), { recursive: true });
+    const top = inside.split('/')[0]!;
+    const escaped = inside.replace(/[\\,&]/g, '\\$&');
+    const tar = await execa(
+      'tar',
+      ['--owner=0', '--group=0', '--mode=a+rX', '-cf', '-', '-C', staging, top, '-C', directory,
+        `--transform=s,^\\.$,${escaped},S`, `--transform=s,^\\./,${escaped}/,S`, '.'],
+      { encoding: 'buffer' },
+    );
+    return Buffer.from(tar.stdout);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

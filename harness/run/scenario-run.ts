@@ -126,13 +126,16 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   };
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
   // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
-  const settleAudit = async () => {
-    try {
-      await clock.time('settle', () => ctx.audit.barrier());
-    } catch (err) {
-      if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
-    }
-  };
+  // `alongside`: other settling work (a last conntrack read) done meanwhile.
+  const settleAudit = (...alongside: Promise<unknown>[]) =>
+    clock.time('settle', () =>
+      Promise.all([
+        ctx.audit.barrier().catch((err: unknown) => {
+          if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
+        }),
+        ...alongside,
+      ]),
+    );
 
   try {
     ctx.progress(slug, env.workdir ? `preparing ${env.workdir} on ${env.uri}` : 'starting containers');
@@ -173,14 +176,14 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     }
     const parser = new ConntrackParser({ host: victimName });
-    await ctx.flows.watch(slug, addresses.victim ?? '', (line, stamped) => {
+    const watching = ctx.flows.watch(slug, addresses.victim ?? '', (line, stamped) => {
       flowLog!.write(stamped + '\n');
       const flow = parser.push(stamped);
       if (!flow) return;
       flows.set(flowKey(flow), flow);
       push({ kind: 'flow', flow });
     });
-    lostBefore = (await ctx.audit.counters()).lost;
+    lostBefore = (await Promise.all([ctx.audit.counters(), watching]))[0].lost;
     clock.since('collectors', attaching);
 
     await clock.time('payloads', async () => {
@@ -217,8 +220,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (failure) throw new Error(failure);
     }
     ctx.progress(slug, 'collecting telemetry');
-    await settleAudit();
-    await clock.time('settle', () => ctx.flows.poll());
+    await settleAudit(ctx.flows.poll());
     await collectArtifacts();
     ranToEnd = true;
   } catch (err) {

@@ -188,11 +188,6 @@ export class DockerEnvironment implements ScenarioTarget {
     return this.engineHost.readFiles(c.initPid, paths, c.name, signal);
   }
 
-  /** Copies a local directory into the container (as root-owned files) at `target`. */
-  async copyDirectory(role: Role, directory: string, target: string): Promise<void> {
-    await this.get(role).container.putArchive(await archiveAt(directory, target), { path: '/' });
-  }
-
   async writeFile(role: Role, path: string, content: string): Promise<void> {
     const r = await this.exec(role, {
       user: 'root',

@@ -35,11 +35,16 @@ export class WarmPool {
     return this.removals.get(slug) ?? Promise.resolve([]);
   }
 
-  /** Removes every prepared target nobody took and waits for every removal under way; returns what failed. */
+  /**
+   * Removes every prepared target nobody took and waits for every removal under way; returns what
+   * failed for the unused ones (a scenario's own removal failures are charged to it, WarmPool.removed).
+   */
   async drain(): Promise<string[]> {
-    for (const unused of this.prepared.values()) void unused.teardown();
+    const unused = [...this.prepared.keys()];
+    for (const target of this.prepared.values()) void target.teardown();
     this.prepared.clear();
-    return (await Promise.all(this.removals.values())).flat();
+    await Promise.all(this.removals.values());
+    return (await Promise.all(unused.map((slug) => this.removed(slug)))).flat();
   }
 }
 

@@ -114,8 +114,9 @@ export class AuditCollector {
       clearTimeout(timer);
       this.barriers.delete(token);
     }
-    // Every record written before the marker has been read; let the events they belong to complete.
-    await new Promise((resolve) => setTimeout(resolve, IDLE_EVENT_MS));
+    // Every record queued before the marker has been read, and an event completes on its own last
+    // record (PROCTITLE), so the events of processes that exited before this call are all dispatched:
+    // no wait. Only events stuck without their last record for IDLE_EVENT_MS are completed as they are.
     this.flushIdle(IDLE_EVENT_MS);
   }
 

@@ -63,6 +63,16 @@ export function recipeHashes(imagesDir: string = defaultImagesDir): Record<Image
 /** A role a container plays in a run; the trusted backup host runs the sink image. */
 export type ImageRole = ImageName | 'trusted';
 
+/**
+ * The sockets each image's init opens (containers/images/sink/purple-init: sshd, vsftpd, tftpd), as
+ * `tcp/<port>` or `udp/<port>`: a scenario's steps start only once they are all bound.
+ */
+export const IMAGE_DAEMONS: Record<ImageName, readonly string[]> = {
+  base: [],
+  victim: [],
+  sink: ['tcp/22', 'tcp/21', 'udp/69'],
+};
+
 export function imageForRole(role: ImageRole): ImageName {
   return role === 'trusted' ? 'sink' : role;
 }

@@ -13,5 +13,6 @@ export interface HostTransport {
 
 export const localTransport: HostTransport = {
   root: localHost,
-  follow: (file, signal) => followLines(file, { signal }),
+  // A scenario's audit barrier waits for the next read: look often (a stat every 20 ms costs nothing).
+  follow: (file, signal) => followLines(file, { signal, pollMs: 20 }),
 };

@@ -5,6 +5,7 @@ import type { Expectation, TelemetryCheck } from '../scenario/types.js';
 export type { Expectation, TelemetryCheck };
 import type { RuleAlert, RuleRef } from '../../detectors/byod/types.js';
 import type { DetectorStatus } from '../../detectors/byod/sources.js';
+import type { ScenarioTiming } from './phases.js';
 
 // The user's own rules and detectors (harness/run/rule-scoring.ts scores them).
 export type RuleVerdictKind = 'detected' | 'missed' | 'false-alarm' | 'quiet' | 'fired-on' | 'incomplete' | 'error';
@@ -106,6 +107,8 @@ export interface ScenarioResult {
   detectors?: DetectorStatus[];
   /** Per rule or detector: detected, missed, false-alarm, quiet, fired-on... (see harness/run/rule-scoring.ts). */
   ruleVerdicts?: RuleVerdict[];
+  /** Where the scenario's time went, per harness phase (monotonic clock; harness/run/phases.ts). */
+  timing?: ScenarioTiming;
 }
 
 export interface AnalyticSummary {

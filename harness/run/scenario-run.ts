@@ -26,6 +26,7 @@ import { hasByod, RuleSources, type ByodConfig, type DetectorStatus } from '../.
 import { builtinAlert } from '../../detectors/byod/types.js';
 import { StepGate } from '../events/step-gate.js';
 import type { EmittedRuleAlert } from './rule-scoring.js';
+import { PhaseClock } from './phases.js';
 
 export interface ScenarioRunContext {
   runId: string;
@@ -87,6 +88,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const dir = path.join(ctx.runDir, 'scenarios', slug);
   mkdirSync(dir, { recursive: true });
   const started = new Date();
+  const clock = new PhaseClock();
   const env = ctx.createTarget(slug);
   // {{workdir}} is a template value (and PURPLE_WORKDIR in the steps' environment), not an input.
   const templated = { ...inputs, [WORKDIR_TEMPLATE]: env.workdir };
@@ -124,17 +126,21 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   };
   const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(scenario.timeoutMs)]);
   // A collector that falls behind makes the telemetry incomplete, not the scenario an error.
-  const settleAudit = async () => {
-    try {
-      await ctx.audit.barrier();
-    } catch (err) {
-      if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
-    }
-  };
+  // `alongside`: other settling work (a last conntrack read) done meanwhile.
+  const settleAudit = (...alongside: Promise<unknown>[]) =>
+    clock.time('settle', () =>
+      Promise.all([
+        ctx.audit.barrier().catch((err: unknown) => {
+          if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
+        }),
+        ...alongside,
+      ]),
+    );
 
   try {
     ctx.progress(slug, env.workdir ? `preparing ${env.workdir} on ${env.uri}` : 'starting containers');
-    await env.start(scenario.containers);
+    await env.start(scenario.containers, clock);
+    const attaching = performance.now();
     addresses = env.addresses();
     const trusted = addresses.trusted ? [`${addresses.trusted}/32`] : [];
     const shared: SharedConfig = { ...ctx.shared, trustedCidrs: [...ctx.shared.trustedCidrs, ...trusted] };
@@ -170,22 +176,25 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     }
     const parser = new ConntrackParser({ host: victimName });
-    await ctx.flows.watch(slug, addresses.victim ?? '', (line, stamped) => {
+    const watching = ctx.flows.watch(slug, addresses.victim ?? '', (line, stamped) => {
       flowLog!.write(stamped + '\n');
       const flow = parser.push(stamped);
       if (!flow) return;
       flows.set(flowKey(flow), flow);
       push({ kind: 'flow', flow });
     });
-    lostBefore = (await ctx.audit.counters()).lost;
+    lostBefore = (await Promise.all([ctx.audit.counters(), watching]))[0].lost;
+    clock.since('collectors', attaching);
 
-    for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
+    await clock.time('payloads', async () => {
+      for (const dir of payloadDirs(scenario)) await env.copyScenario(dir);
+    });
 
     const environment = scenarioEnv(templated, addresses);
     const values = templateValues(templated, addresses);
     const onPid = (role: Role) => (pid: number) => ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
     const collectArtifacts = async () => {
-      const fresh = await collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline));
+      const fresh = await clock.time('artifacts', () => collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline)));
       for (const artifact of fresh) {
         artifacts.push(artifact);
         push({ kind: 'artifact', artifact });
@@ -194,7 +203,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     for (const [index, step] of scenario.steps.entries()) {
       if (deadline.aborted) throw new Error(abortReason(ctx.signal, scenario));
       ctx.progress(slug, `step ${index + 1}/${scenario.steps.length}: ${step.name} (${step.launch})`);
-      const outcome = await runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce);
+      const outcome = await clock.time('steps', () => runStep(env, step, values, environment, `${index + 1}`, deadline, onPid(step.container), announce));
       steps.push(outcome);
       // Content is read while the process tree may still be young: before later steps change the files.
       await settleAudit();
@@ -211,8 +220,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (failure) throw new Error(failure);
     }
     ctx.progress(slug, 'collecting telemetry');
-    await settleAudit();
-    await ctx.flows.poll();
+    await settleAudit(ctx.flows.poll());
     await collectArtifacts();
     ranToEnd = true;
   } catch (err) {
@@ -227,18 +235,21 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       if (!env.has(step.container)) continue;
       try {
         const timeoutMs = ctx.signal.aborted ? Math.min(step.timeoutMs, INTERRUPTED_CLEANUP_STEP_MS) : step.timeoutMs;
-        const outcome = await runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs), undefined, announce);
+        const outcome = await clock.time('cleanupSteps', () => runStep(env, step, values, scenarioEnv(templated, addresses), `cleanup-${index + 1}`, AbortSignal.timeout(timeoutMs), undefined, announce));
         steps.push({ ...outcome, name: `cleanup: ${step.name}` });
       } catch (err) {
         steps.push({ ...failedStep(step, (err as Error).message), name: `cleanup: ${step.name}` });
       }
     }
+    const cleaning = performance.now();
     ctx.audit.unsubscribe(slug);
     await ctx.flows.unwatch(slug).catch(() => undefined);
     const failures = await env.teardown();
     if (failures.length) error = [error, `cleanup: ${failures.join('; ')}`].filter(Boolean).join('; ');
     await Promise.all([auditLog, flowLog].map((s) => s && new Promise((resolve) => s.end(resolve))));
+    clock.since('cleanup', cleaning);
   }
+  const resulting = performance.now();
 
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
   const engineStats = engine?.stats();
@@ -307,6 +318,8 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   };
   if (request.repetition !== undefined) result.repetition = request.repetition;
   if (sources) Object.assign(result, { ruleAlerts, detectors: detectorStatus });
+  clock.since('results', resulting);
+  result.timing = clock.timing();
   return result;
 }
 

@@ -18,6 +18,7 @@ import type { RunReport, ScenarioResult } from './results.js';
 import { runScenario, type ScenarioRunContext } from './scenario-run.js';
 import { markRunAlive, markRunEnded } from './live-runs.js';
 import { asScenario, failureLabel, type HarnessFailure } from './guard.js';
+import { WarmPool } from './warm-pool.js';
 
 export interface PlannedScenario {
   scenario: Scenario;
@@ -160,6 +161,7 @@ async function runTarget(
   const flows = new FlowCollector(undefined, target.transport.root);
   const results: ScenarioResult[] = [];
   const slugSuffix = keySuffix;
+  const pool = new WarmPool((slug) => target.createTarget(runId, slug));
   try {
     await target.prepare?.(runId, audit.key, slugSuffix);
     await audit.start();
@@ -170,7 +172,7 @@ async function runTarget(
       runDir: options.runDir,
       audit,
       flows,
-      createTarget: (slug) => target.createTarget(runId, slug),
+      createTarget: (slug) => pool.take(slug),
       shared: options.shared,
       overrides: options.overrides,
       analytics: options.analytics,
@@ -186,17 +188,30 @@ async function runTarget(
         repetition: options.repeat > 1 ? i + 1 : undefined,
       })),
     );
+    // While `parallel` scenarios run, the targets of the next `parallel` ones are prepared; a
+    // scenario's result is final once its containers are removed, which its worker does not wait for.
+    const ahead = Math.max(1, options.parallel);
+    const finishing: Promise<void>[] = [];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (options.signal.aborted) break;
+        for (const coming of queue.slice(0, ahead)) pool.prepare(coming.slug, coming.scenario);
         const run = next;
         const result = await asScenario(run.slug, () => runScenario(ctx, run));
-        results.push(result);
-        options.onScenarioDone?.(result);
+        finishing.push(
+          pool.removed(run.slug).then((failures) => {
+            if (failures.length) chargeCleanupFailure(result, failures);
+            results.push(result);
+            options.onScenarioDone?.(result);
+          }),
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
+    await Promise.all(finishing);
   } finally {
+    const unremoved = await pool.drain();
+    if (unremoved.length) warn(`could not remove: ${unremoved.join('; ')}`);
     await flows.stop();
     const leftovers = await audit.stop();
     const lost = target.lost?.();
@@ -206,6 +221,14 @@ async function runTarget(
     if (parsed.malformed > 0) warn(`${parsed.malformed} audit log lines could not be parsed (first at lines ${parsed.malformedLines.slice(0, 5).join(', ')})`);
   }
   return { results, rules: audit.loadedRules };
+}
+
+/** What a scenario's teardown could not remove makes it an error, as a failed step would. */
+function chargeCleanupFailure(result: ScenarioResult, failures: string[]): void {
+  const reason = [result.error, `cleanup: ${failures.join('; ')}`].filter(Boolean).join('; ');
+  result.error = reason;
+  result.verdict = 'error';
+  result.verdicts = result.verdicts.map((v) => ({ ...v, verdict: 'error', reason, failedLayer: null }));
 }
 
 /** A harness error is a run-level warning, and the error of the scenario whose work raised it, in every output. */

@@ -5,6 +5,7 @@
 import type { FileArtifact } from '../telemetry/types.js';
 import type { Launch, Role } from '../scenario/types.js';
 import type { AccountFiles } from '../events/users.js';
+import type { PhaseClock } from './phases.js';
 
 export interface StepRequest {
   role: Role;
@@ -38,7 +39,8 @@ export interface ScenarioTarget {
   readonly workdir: string;
   /** Where the scenario folder is copied; the `script:` of a step is run from there. */
   readonly payloadDir: string;
-  start(roles: Role[]): Promise<void>;
+  /** Creates the roles; `clock` gets the time of its phases (network, containers, daemons) when the target tells them apart. */
+  start(roles: Role[], clock?: PhaseClock): Promise<void>;
   has(role: Role): boolean;
   addresses(): Partial<Record<Role, string>>;
   /** The host name alerts carry for telemetry of this role. */

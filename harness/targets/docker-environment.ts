@@ -1,6 +1,9 @@
 // The containers of one scenario: an internal Docker network (no route out) and one container per
 // role, labelled with the run id so `purple cleanup` can always find what a killed run left.
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
@@ -12,6 +15,8 @@ import { launchStep, type ExecOptions, type ExecResult } from './step-launcher.j
 export type { ExecOptions, ExecResult };
 import type { ScenarioTarget, StepRequest, StepResult } from '../run/target.js';
 import { localEngineHost, type EngineHost } from './engine-host.js';
+import { IMAGE_DAEMONS, imageForRole } from '../host/recipes.js';
+import { PhaseClock } from '../run/phases.js';
 
 export const LABEL_RUN = 'purple.run';
 export const LABEL_SCENARIO = 'purple.scenario';
@@ -41,6 +46,9 @@ export interface RoleContainer {
 const TAIL = 4096;
 /** How long stopping an exec waits for its process tree to be killed before it lets go of the stream anyway. */
 const STOP_MS = 10_000;
+/** How long a container's daemons may take to bind their sockets (a loaded 2-core host is slow), and how often to look. */
+const DAEMONS_MS = 30_000;
+const DAEMONS_POLL_MS = 20;
 
 export class DockerEnvironment implements ScenarioTarget {
   readonly containers = new Map<Role, RoleContainer>();
@@ -71,16 +79,39 @@ export class DockerEnvironment implements ScenarioTarget {
     return { [LABEL_RUN]: this.runId, [LABEL_SCENARIO]: this.scenarioId, ...(role ? { [LABEL_ROLE]: role } : {}) };
   }
 
-  async start(roles: Role[], imageFor = this.imageFor): Promise<void> {
+  async start(roles: Role[], clock = new PhaseClock()): Promise<void> {
+    const imageFor = this.imageFor;
     if (!imageFor) throw new Error('DockerEnvironment.start: no image for the roles');
-    this.network = await this.docker.createNetwork({
-      Name: `${this.prefix}-net`,
-      Driver: 'bridge',
-      Internal: true,
-      CheckDuplicate: true,
-      Labels: this.labels(),
-    });
-    await Promise.all(roles.map((role) => this.startRole(role, imageFor(role))));
+    this.network = await clock.time('network', () =>
+      this.docker.createNetwork({
+        Name: `${this.prefix}-net`,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Labels: this.labels(),
+      }),
+    );
+    await clock.time('containers', () => Promise.all(roles.map((role) => this.startRole(role, imageFor(role)))));
+    await clock.time('daemons', () => Promise.all(roles.map((role) => this.daemonsReady(role))));
+  }
+
+  /** Resolves once every socket the role's image opens at boot is bound (read from the host, no exec). */
+  private async daemonsReady(role: Role): Promise<void> {
+    const wanted = IMAGE_DAEMONS[imageForRole(role)];
+    if (wanted.length === 0 || !this.engineHost.listening) return;
+    const c = this.get(role);
+    const deadline = Date.now() + DAEMONS_MS;
+    for (;;) {
+      const bound = await this.engineHost.listening(c.initPid).catch((err: unknown) => {
+        throw new Error(`container ${c.name} stopped before its daemons were up: ${(err as Error).message}`);
+      });
+      const missing = wanted.filter((socket) => !bound.has(socket));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`container ${c.name}: ${missing.join(', ')} not bound ${DAEMONS_MS / 1000} s after it started (its daemons log to /var/log/purple-*.log)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DAEMONS_POLL_MS));
+    }
   }
 
   private async startRole(role: Role, image: string): Promise<void> {
@@ -133,8 +164,10 @@ export class DockerEnvironment implements ScenarioTarget {
     return [c.shimPid, c.initPid];
   }
 
+  /** One archive of `directory`, put into every container at once (the archive creates the mount point: no exec). */
   async copyScenario(directory: string): Promise<void> {
-    for (const role of this.containers.keys()) await this.copyDirectory(role, directory, SCENARIO_MOUNT);
+    const tar = await archiveAt(directory, SCENARIO_MOUNT);
+    await Promise.all([...this.containers.values()].map((c) => c.container.putArchive(tar, { path: '/' })));
   }
 
   launch(request: StepRequest): Promise<StepResult> {
@@ -153,16 +186,6 @@ export class DockerEnvironment implements ScenarioTarget {
   readArtifacts(role: Role, paths: string[], signal?: AbortSignal): Promise<Map<string, FileArtifact>> {
     const c = this.get(role);
     return this.engineHost.readFiles(c.initPid, paths, c.name, signal);
-  }
-
-  /** Copies a local directory into the container (as root-owned files) at `target`. */
-  async copyDirectory(role: Role, directory: string, target: string): Promise<void> {
-    const tar = await execa('tar', ['-C', directory, '--owner=0', '--group=0', '--mode=a+rX', '-cf', '-', '.'], {
-      encoding: 'buffer',
-    });
-    const c = this.get(role).container;
-    await this.exec(role, { user: 'root', cmd: ['mkdir', '-p', target], timeoutMs: 10_000 });
-    await c.putArchive(Buffer.from(tar.stdout), { path: target });
   }
 
   async writeFile(role: Role, path: string, content: string): Promise<void> {
@@ -269,6 +292,30 @@ export class DockerEnvironment implements ScenarioTarget {
       this.network = undefined;
     }
     return failures;
+  }
+}
+
+/**
+ * A tar of `directory`'s content as root-owned files under the absolute path `target`, to extract at
+ * `/`: it holds `target`'s parent directories too (Docker does not create the parents of a directory
+ * entry), taken from an empty staging folder. Symlink targets are left as they are.
+ */
+async function archiveAt(directory: string, target: string): Promise<Buffer> {
+  const staging = mkdtempSync(path.join(os.tmpdir(), 'purple-archive-'));
+  try {
+    const inside = target.replace(/^\/+|\/+$/g, '');
+    mkdirSync(path.join(staging, inside), { recursive: true });
+    const top = inside.split('/')[0]!;
+    const escaped = inside.replace(/[\\,&]/g, '\\$&');
+    const tar = await execa(
+      'tar',
+      ['--owner=0', '--group=0', '--mode=a+rX', '-cf', '-', '-C', staging, top, '-C', directory,
+        `--transform=s,^\\.$,${escaped},S`, `--transform=s,^\\./,${escaped}/,S`, '.'],
+      { encoding: 'buffer' },
+    );
+    return Buffer.from(tar.stdout);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

@@ -46,6 +46,9 @@ export class AuditCollector {
   private pump: Promise<void> | undefined;
   private failure: Error | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Times the log rotated away a file before it was read (its events are lost), and what was seen last. */
+  gaps = 0;
+  lastGap = '';
 
   constructor(
     readonly runId: string,
@@ -76,7 +79,10 @@ export class AuditCollector {
 
   /** Starts tailing from the end of the log, then loads the rules (so no event of ours is missed). */
   async start(): Promise<void> {
-    const lines = this.transport.follow(this.logPath, this.abort.signal);
+    const lines = this.transport.follow(this.logPath, this.abort.signal, (message) => {
+      this.gaps++;
+      this.lastGap = message;
+    });
     this.pump = (async () => {
       for await (const line of lines) this.onLine(line);
     })().catch((err: unknown) => {

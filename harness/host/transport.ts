@@ -7,12 +7,15 @@ import { type HostExec, localHost } from './exec.js';
 export interface HostTransport {
   /** Runs commands with root rights (auditctl, conntrack, reading the audit log). */
   readonly root: HostExec;
-  /** Lines appended to `file` from now on, until `signal` aborts; throws when the source breaks. */
-  follow(file: string, signal: AbortSignal): AsyncIterable<string>;
+  /**
+   * Lines appended to `file` from now on, until `signal` aborts; throws when the source breaks. `onGap` hears of
+   * lines that may be lost (a rotated file removed before it was read), where the source can tell.
+   */
+  follow(file: string, signal: AbortSignal, onGap?: (message: string) => void): AsyncIterable<string>;
 }
 
 export const localTransport: HostTransport = {
   root: localHost,
   // A scenario's audit barrier waits for the next read: look often (a stat every 20 ms costs nothing).
-  follow: (file, signal) => followLines(file, { signal, pollMs: 20 }),
+  follow: (file, signal, onGap) => followLines(file, { signal, pollMs: 20, ...(onGap ? { onGap } : {}) }),
 };

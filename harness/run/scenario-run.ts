@@ -103,6 +103,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   let auditLog: WriteStream | undefined;
   let flowLog: WriteStream | undefined;
   let lostBefore = NaN;
+  const gapsBefore = ctx.audit.gaps;
   let engine: ReturnType<typeof createEngine> | undefined;
   let addresses: Partial<Record<Role, string>> = {};
   let users: UserDirectory = userDirectory({}, env.users?.() ?? {});
@@ -263,6 +264,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
   const lostAfter = await ctx.audit.counters().then((c) => c.lost, () => NaN);
   if (lostAfter > lostBefore) incomplete.push(`the kernel lost ${lostAfter - lostBefore} audit events during the scenario`);
+  if (ctx.audit.gaps > gapsBefore) incomplete.push(`audit events may be missing: ${ctx.audit.lastGap}`);
   if (ctx.flows.problem && scenario.telemetry.some((t) => t.kind === 'flow')) incomplete.push(ctx.flows.problem);
 
   const checks = evaluateTelemetryChecks(scenario, templated, {

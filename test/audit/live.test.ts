@@ -28,23 +28,27 @@ describe('audit parser on the live audit log', function () {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 15_000);
     const events = auditEvents(followLines(AUDIT_LOG, { signal: abort.signal }));
-    // followLines starts at the current end; give it a moment to open the file before the exec.
-    const run = new Promise<void>((resolve) => setTimeout(() => {
-      execFileSync('/bin/true', [marker, 'two words']);
-      resolve();
-    }, 300));
+    // followLines starts at the current end, which it reaches at a moment a loaded host decides: the marked exec
+    // is repeated until one is seen.
+    const exec = setInterval(() => execFileSync('/bin/true', [marker, 'two words']), 500);
     let found: AuditEvent | undefined;
-    for await (const e of events) {
-      if (e.key === key && e.process.argv.includes(marker)) {
-        found = e;
-        break;
+    try {
+      for await (const e of events) {
+        // The kernel logs an event once, with the key of the first rule that matches: a rule loaded earlier by a
+        // concurrent run (or the host) may name it. The marker identifies it.
+        if (e.process.argv.includes(marker)) {
+          found = e;
+          break;
+        }
       }
+    } finally {
+      clearInterval(exec);
+      clearTimeout(timer);
+      abort.abort();
     }
-    clearTimeout(timer);
-    abort.abort();
-    await run;
-    expect(found, `no event with key ${key} and marker ${marker} in ${AUDIT_LOG}`).to.not.equal(undefined);
+    expect(found, `no event with marker ${marker} in ${AUDIT_LOG}`).to.not.equal(undefined);
     const e = found!;
+    expect(e.key).to.be.a('string');
     expect(e.syscall).to.equal('execve');
     expect(e.success).to.equal(true);
     expect(e.types).to.include.members(['SYSCALL', 'EXECVE', 'PROCTITLE']);

@@ -40,6 +40,12 @@ export interface RunTarget {
   lost?: () => string | undefined;
   /** Called once the target's collectors are stopped (closes its connection). */
   close?: () => Promise<void>;
+  /**
+   * Whether the next scenarios' targets may be started before their turn: only where removing them is all the undo
+   * there is, even when the run is cut (local containers). A host's work dirs are made in their turn, so after a
+   * dropped connection the guardian knows every one.
+   */
+  prepareAhead?: boolean;
 }
 
 export interface SuiteOptions {
@@ -195,7 +201,7 @@ async function runTarget(
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (options.signal.aborted) break;
-        for (const coming of queue.slice(0, ahead)) pool.prepare(coming.slug, coming.scenario);
+        if (target.prepareAhead) for (const coming of queue.slice(0, ahead)) pool.prepare(coming.slug, coming.scenario);
         const run = next;
         const result = await asScenario(run.slug, () => runScenario(ctx, run));
         finishing.push(

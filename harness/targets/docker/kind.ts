@@ -37,6 +37,7 @@ export const localKind = registerTargetKind<null>({
         uri: localEngineHost.uri,
         transport: localTransport,
         createTarget: (id, slug) => new DockerEnvironment(engine, id, slug, imageRef),
+        prepareAhead: true,
         scenarios: planned,
       },
       docker: engine,

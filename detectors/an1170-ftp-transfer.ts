@@ -134,10 +134,19 @@ function claimMatches(c: Claim, f: Flow): 'out' | 'in' | null {
   return null;
 }
 
+/** One end of a flow (protocol, address, port), as a key. */
+function endKey(f: Flow, side: 'src' | 'dst'): string {
+  return side === 'src' ? `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` : `${f.protocol}|${canonicalIp(f.dst)}|${f.dport}`;
+}
+
 /** The owner's end of a tied flow: its own address and port. */
 function localEnd(st: FlowState): string {
-  const f = st.flow;
-  return st.outbound ? `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` : `${f.protocol}|${canonicalIp(f.dst)}|${f.dport}`;
+  return endKey(st.flow, st.outbound ? 'src' : 'dst');
+}
+
+/** Whether the flow has `end` as one of its ends: 'out' when it was opened from there, 'in' when to there. */
+function sideAt(f: Flow, end: string): 'out' | 'in' | null {
+  return endKey(f, 'src') === end ? 'out' : endKey(f, 'dst') === end ? 'in' : null;
 }
 
 class An1170 implements DetectorInstance {
@@ -337,11 +346,10 @@ class An1170 implements DetectorInstance {
       const end = localEnd(st);
       for (const [k, other] of this.flows.items()) {
         if (k === key || other.via === 'connect' || other.via === 'socket' || !sameHost(other.flow.host, st.flow.host)) continue;
-        const f = other.flow;
-        const out = `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` === end;
-        if (!out && `${f.protocol}|${canonicalIp(f.dst)}|${f.dport}` !== end) continue;
+        const side = sideAt(other.flow, end);
+        if (!side) continue;
         this.release(k, other);
-        Object.assign(other, { owner, via: via === 'argv' ? 'argv' : 'socket', outbound: out });
+        Object.assign(other, { owner, via: via === 'argv' ? 'argv' : 'socket', outbound: side === 'out' });
         tied.push([k, other]);
       }
     }
@@ -396,9 +404,8 @@ class An1170 implements DetectorInstance {
     // Another flow of a tied socket: the peer answering from a port of its own (TFTP's data), or a second peer.
     for (const [k, other] of this.flows.items()) {
       if (k === key || !other.owner || other.via === 'argv') continue;
-      const end = localEnd(other);
-      const out = `${f.protocol}|${canonicalIp(f.src)}|${f.sport}` === end;
-      if (out || `${f.protocol}|${dst}|${f.dport}` === end) return this.own(key, st, other.owner, 'socket', out);
+      const side = sideAt(f, localEnd(other));
+      if (side) return this.own(key, st, other.owner, 'socket', side === 'out');
     }
     if (st.owner !== undefined) return this.credit(key, st);
     const src = canonicalIp(f.src);

@@ -125,27 +125,3 @@ export function createEngine(options: EngineOptions): Engine {
 export function detectorNeeds(list: readonly AnyDetector[] = detectors): Needs[] {
   return list.map((d) => d.needs);
 }
-
-/** When an item happened, for ordering. */
-export function itemTime(item: TelemetryItem): string {
-  return item.kind === 'audit' ? item.event.time : item.kind === 'flow' ? item.flow.time : item.artifact.time;
-}
-
-/**
- * Merge time-ordered sources (audit events, flows, artifacts) into one stream ordered by time. Each source is read
- * one item ahead, so memory stays at one item per source. Ties keep the order of the sources.
- */
-export async function* mergeByTime(...sources: AsyncIterable<TelemetryItem>[]): AsyncGenerator<TelemetryItem> {
-  const its = sources.map((s) => s[Symbol.asyncIterator]());
-  const heads: (TelemetryItem | undefined)[] = await Promise.all(its.map(async (it) => (await it.next()).value));
-  const keys = heads.map((h) => (h ? Date.parse(itemTime(h)) || 0 : Infinity));
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) if (heads[i] && (best < 0 || keys[i]! < keys[best]!)) best = i;
-    if (best < 0) return;
-    yield heads[best]!;
-    const next = await its[best]!.next();
-    heads[best] = next.done ? undefined : next.value;
-    keys[best] = heads[best] ? Date.parse(itemTime(heads[best]!)) || 0 : Infinity;
-  }
-}

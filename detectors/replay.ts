@@ -8,7 +8,8 @@ import { conntrackFlows, type ConntrackStats } from '../harness/telemetry/conntr
 import { readFileUnderRoot } from '../harness/telemetry/safe-read.js';
 import type { FileArtifact, TelemetryItem } from '../harness/telemetry/types.js';
 import type { Alert, SharedConfig } from './types.js';
-import { createEngine, detectorNeeds, mergeByTime, type EngineStats } from './engine.js';
+import { createEngine, detectorNeeds, type EngineStats } from './engine.js';
+import { mergeByTime } from './time-order.js';
 import { BoundedMap } from '../harness/shared/bounded.js';
 import { ContentSelection } from '../harness/events/needs.js';
 import { userDirectory, type AccountFiles } from '../harness/events/users.js';

@@ -40,7 +40,9 @@ export class AuditCollector {
   private readonly listeners = new Map<string, AuditListener>();
   private readonly stream = new AuditStream();
   private readonly inflight = new Map<string, string[]>();
-  private readonly barriers = new Map<string, () => void>();
+  private readonly barriers = new Map<string, { resolve: (markerMs: number) => void; reject: (err: Error) => void }>();
+  /** The newest barrier: when it was asked for (this machine's clock) and the time of its marker. */
+  private latestBarrier: { askedAt: number; marker: Promise<number> } | undefined;
   private readonly abort = new AbortController();
   private rules: LoadedRules | undefined;
   private pump: Promise<void> | undefined;
@@ -100,13 +102,20 @@ export class AuditCollector {
     this.attribution.removeOwner(scenario);
   }
 
-  /** Resolves once every line auditd wrote before this call has been read and dispatched. */
-  async barrier(timeoutMs = BARRIER_MS): Promise<void> {
+  /**
+   * Resolves once every line auditd wrote before this call has been read and dispatched, with the time of the
+   * marker it wrote (the target's audit clock): every event of a syscall that ended before then has been dispatched.
+   */
+  async barrier(timeoutMs = BARRIER_MS): Promise<number> {
     if (this.failure) throw this.failure;
     const token = `purple-barrier-${randomUUID()}`;
-    const seen = new Promise<void>((resolve) => this.barriers.set(token, resolve));
+    const seen = new Promise<number>((resolve, reject) => this.barriers.set(token, { resolve, reject }));
+    seen.catch(() => undefined); // rejected by stop() perhaps before it is awaited
     const sent = await this.transport.root.run('auditctl', ['-m', token]);
-    if (sent.code !== 0) throw new Error(`auditctl -m failed on ${this.transport.root.where}: ${sent.stderr.trim()}`);
+    if (sent.code !== 0) {
+      this.barriers.delete(token);
+      throw new Error(`auditctl -m failed on ${this.transport.root.where}: ${sent.stderr.trim()}`);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -114,8 +123,9 @@ export class AuditCollector {
         timeoutMs,
       );
     });
+    let markerMs: number;
     try {
-      await Promise.race([seen, timeout]);
+      markerMs = await Promise.race([seen, timeout]);
     } finally {
       clearTimeout(timer);
       this.barriers.delete(token);
@@ -124,12 +134,28 @@ export class AuditCollector {
     // record (PROCTITLE), so the events of processes that exited before this call are all dispatched:
     // no wait. Only events stuck without their last record for IDLE_EVENT_MS are completed as they are.
     this.flushIdle(IDLE_EVENT_MS);
+    return markerMs;
+  }
+
+  /**
+   * A barrier asked for no earlier than `ms` (this machine's clock): the marker time of one already under way
+   * when there is one, else of a new one. Many scenarios' flows of one poll share a single marker.
+   */
+  readUpTo(ms: number): Promise<number> {
+    if (this.latestBarrier && this.latestBarrier.askedAt >= ms) return this.latestBarrier.marker;
+    const latest = { askedAt: Date.now(), marker: this.barrier() };
+    this.latestBarrier = latest;
+    latest.marker.catch(() => {
+      if (this.latestBarrier === latest) this.latestBarrier = undefined;
+    });
+    return latest.marker;
   }
 
   /** Removes the run's rules and stops reading. Returns the rules that could not be removed. */
   async stop(): Promise<string[]> {
     const failures = (await this.rules?.remove()) ?? [];
     clearInterval(this.idleTimer);
+    for (const { reject } of this.barriers.values()) reject(new Error('the audit collector stopped'));
     this.abort.abort();
     await this.pump;
     for (const event of this.stream.end()) this.dispatch(event);
@@ -142,7 +168,7 @@ export class AuditCollector {
 
   private onLine(line: string): void {
     if (this.barriers.size > 0) {
-      for (const [token, resolve] of this.barriers) if (line.includes(token)) resolve();
+      for (const [token, { resolve }] of this.barriers) if (line.includes(token)) resolve(markerTime(line));
     }
     const id = EVENT_ID.exec(line)?.[1];
     if (id) {
@@ -170,4 +196,10 @@ export class AuditCollector {
     if (!owner || (event.process.exe && RUNTIME_EXE.test(event.process.exe))) return;
     this.listeners.get(owner.scenario)?.(event, raw, owner);
   }
+}
+
+/** The time of an audit record, in epoch milliseconds (now when the line has none). */
+function markerTime(line: string): number {
+  const stamp = EVENT_ID.exec(line)?.[1];
+  return stamp ? Math.round(Number(stamp.split(':')[0]) * 1000) : Date.now();
 }

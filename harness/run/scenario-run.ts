@@ -16,6 +16,7 @@ import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js'
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
 import { createEngine, detectorNeeds } from '../../detectors/engine.js';
+import { TimeOrderedFeed } from '../../detectors/time-order.js';
 import { ContentSelection } from '../events/needs.js';
 import { userDirectory, type UserDirectory } from '../events/users.js';
 import type { SharedConfig } from '../../detectors/types.js';
@@ -121,6 +122,16 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
     const step = tag === undefined ? undefined : tag === null ? null : stepNames.get(tag) ?? tag;
     for (const alert of sources.push(item, step)) ruleEmitted.push({ alert, emittedAt: Date.now() });
   };
+  // Detectors see items in time order, as replay of the saved files will: a flow waits for the audit events
+  // (exec, connect) that came before it, even when auditd delivers them late.
+  const feed = new TimeOrderedFeed(push);
+  const addHeld = (item: TelemetryItem, time: string) => {
+    feed.add(item);
+    ctx.audit.readUpTo(Date.parse(time)).then(
+      (markerMs) => feed.auditReadUpTo(markerMs),
+      () => undefined, // a barrier that fails is reported by the next settle; the feed is flushed at the end
+    );
+  };
   const announce = (tag: string, name: string, argv: string[]) => {
     gate.expect(tag, argv.join(' '));
     stepNames.set(tag, name);
@@ -131,7 +142,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   const settleAudit = (...alongside: Promise<unknown>[]) =>
     clock.time('settle', () =>
       Promise.all([
-        ctx.audit.barrier().catch((err: unknown) => {
+        ctx.audit.barrier().then((markerMs) => feed.auditReadUpTo(markerMs), (err: unknown) => {
           if (!incomplete.includes((err as Error).message)) incomplete.push((err as Error).message);
         }),
         ...alongside,
@@ -171,7 +182,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const host = env.hostName(owner.container as Role);
       if (owner.container === 'victim') collector.observe(event);
       else otherRoles.set(host, [...(otherRoles.get(host) ?? []), event.id]);
-      push({ kind: 'audit', event, host });
+      feed.add({ kind: 'audit', event, host });
     });
     for (const role of scenario.containers) {
       for (const pid of env.attributionRoots(role)) ctx.audit.attribution.addRoot(pid, { scenario: slug, container: role });
@@ -182,7 +193,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const flow = parser.push(stamped);
       if (!flow) return;
       flows.set(flowKey(flow), flow);
-      push({ kind: 'flow', flow });
+      addHeld({ kind: 'flow', flow }, flow.time);
     });
     lostBefore = (await Promise.all([ctx.audit.counters(), watching]))[0].lost;
     clock.since('collectors', attaching);
@@ -198,7 +209,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const fresh = await clock.time('artifacts', () => collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline)));
       for (const artifact of fresh) {
         artifacts.push(artifact);
-        push({ kind: 'artifact', artifact });
+        addHeld({ kind: 'artifact', artifact }, artifact.time);
       }
     };
     for (const [index, step] of scenario.steps.entries()) {
@@ -252,6 +263,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   }
   const resulting = performance.now();
 
+  feed.end();
   for (const alert of engine?.flush() ?? []) emitted.push({ alert, emittedAt: Date.now() });
   const engineStats = engine?.stats();
   const detectorViews = engineStats

@@ -162,6 +162,8 @@ class An1170 implements DetectorInstance {
   private readonly contents: HostPathMap<FileArtifact>;
   private nextClaim = 1;
   private readonly misses = new NearMisses('AN1170');
+  /** The conntrack listing being read (its flows share one time) and the transfers it changed. */
+  private listing: { time: string; transfers: Map<Transfer, Flow> } | null = null;
   /** Alerts decided while evicting expired transfers, returned with the next push. */
   private retired: Alert[] = [];
   private readonly counts = {
@@ -196,13 +198,23 @@ class An1170 implements DetectorInstance {
   }
 
   push(item: TelemetryItem): Alert[] {
+    const decided = item.kind === 'flow' && item.flow.time === this.listing?.time ? [] : this.decideListing();
+    if (item.kind === 'flow') this.listing ??= { time: item.flow.time, transfers: new Map() };
     const alerts =
       item.kind === 'audit'
         ? this.onAudit(item.event, itemHost(item))
         : item.kind === 'flow'
           ? this.onFlow(item.flow)
           : this.onArtifact(item.artifact);
-    return this.retired.length ? [...this.takeRetired(), ...alerts] : alerts;
+    return [...this.takeRetired(), ...decided, ...alerts];
+  }
+
+  /** The transfers whose flows changed in the conntrack listing just read, decided now that all of it is in. */
+  private decideListing(): Alert[] {
+    const listing = this.listing;
+    this.listing = null;
+    if (!listing) return [];
+    return [...listing.transfers].filter(([t]) => this.transfers.get(t.key) === t).flatMap(([t, flow]) => this.decideByFlows(t, flow));
   }
 
   private onAudit(ev: AuditEvent, host: string | null): Alert[] {
@@ -478,6 +490,11 @@ class An1170 implements DetectorInstance {
   }
 
   private decideByFlows(t: Transfer, decidingFlow: Flow): Alert[] {
+    if (this.listing) {
+      // Within one listing, the order conntrack printed flows in must not matter (TFTP's request and data flows).
+      this.listing.transfers.set(t, decidingFlow);
+      return [];
+    }
     const job = this.jobs.get(t.job);
     for (const [dest, d] of this.perDestination(t)) {
       if (this.trusted.has(dest) || d.sent <= this.config.TransferSizeThreshold || job?.alerted.has(dest)) continue;
@@ -614,8 +631,9 @@ class An1170 implements DetectorInstance {
   }
 
   flush(): Alert[] {
+    const decided = this.decideListing();
     this.transfers.drain((_k, t) => this.retired.push(...this.retire(t)));
-    return this.takeRetired();
+    return [...decided, ...this.takeRetired()];
   }
 
   private takeRetired(): Alert[] {

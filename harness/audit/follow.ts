@@ -31,40 +31,29 @@ export async function* followLines(file: string, options: FollowOptions = {}): A
   const buf = Buffer.allocUnsafe(CHUNK);
   let first = true;
 
-  const openCurrent = async (startAtEnd: boolean): Promise<boolean> => {
-    try {
-      const h = await open(file, 'r');
-      const st = await h.stat();
-      handle = h;
-      ino = st.ino;
-      pos = startAtEnd ? st.size : 0;
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+  /** Reads `path` from its end or its start; false when it is gone, or is no longer the file `expectedIno`. */
+  const adopt = async (path: string, fromEnd: boolean, expectedIno?: number): Promise<boolean> => {
+    const h = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
       throw err;
+    });
+    if (!h) return false;
+    const st = await h.stat();
+    if (expectedIno !== undefined && st.ino !== expectedIno) {
+      await h.close();
+      return false;
     }
+    [handle, ino, pos] = [h, st.ino, fromEnd ? st.size : 0];
+    return true;
   };
 
   /** Opens the file written after the finished one (inode `done`) to read it from its start. */
   const openSuccessor = async (done: number): Promise<void> => {
-    // A rename between finding the file and opening it shifts the chain: find it again.
+    // A rename between finding the file and opening it shifts the chain: find it again. Nothing to open yet:
+    // the next loop opens the current file whole.
     for (let attempt = 0; attempt < 5; attempt++) {
       const next = await successor(file, done, options.onGap);
-      if (!next) return; // nothing to open yet: the next loop opens the current file whole
-      const h = await open(next.path, 'r').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
-      if (!h) continue;
-      const st = await h.stat();
-      if (st.ino !== next.ino) {
-        await h.close();
-        continue;
-      }
-      handle = h;
-      ino = st.ino;
-      pos = 0;
-      return;
+      if (!next || (await adopt(next.path, false, next.ino))) return;
     }
   };
 
@@ -72,7 +61,7 @@ export async function* followLines(file: string, options: FollowOptions = {}): A
     while (!signal?.aborted) {
       if (handle === undefined) {
         // A file that appears after we started is new: read it whole.
-        const opened = await openCurrent(first && !fromStart);
+        const opened = await adopt(file, first && !fromStart);
         first = false;
         if (!opened) {
           if (!(await pause(pollMs, signal))) return;

@@ -2,6 +2,7 @@
 import { loadCommand, loadCommands } from './commands/index.js';
 import { EXIT, EnvironmentError, UsageError } from './command.js';
 import { didYouMean, optionsOf } from './suggest.js';
+import { muteOutputWhenClosed } from './closed-output.js';
 
 async function help(): Promise<string> {
   const commands = await loadCommands();
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+muteOutputWhenClosed();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,6 +1,6 @@
 // A run stopped by Ctrl-C or SIGTERM mid-step exits 130 or 143 (as shells report a signal) within
 // seconds, says "interrupted" for the scenario it cut short, and still removes its containers,
-// network, audit rules and state file.
+// network, audit rules and state file. So does a run whose output nobody reads any more (`| head`).
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
@@ -39,4 +39,24 @@ describe('purple run interrupted mid-step (real Docker + auditd)', function () {
       expect(report.scenarios[0]!.verdicts.every((v) => v.reason === `interrupted (${signal})`)).to.equal(true);
     });
   }
+
+  it('cleans up everything when the reader of its output goes away (purple run | head), as after SIGHUP', async function () {
+    // The pipe's end is closed during the first step; the next progress line finds it closed.
+    const { dir, id } = tempScenario('rel-epipe', [{ name: 'short', run: 'sleep 2', timeout: '30s' }, { name: 'long', run: 'sleep 60', timeout: '90s' }], '120s');
+    const out = path.join(tempDir('rel-epipe-out'), 'run');
+    const child = execa('node', [CLI, 'run', id, '--scenarios', dir, '--out', out], { reject: false });
+    await waitForOutput(child.stderr!, 'step 1/2');
+    const runId = await runIdOfScenario(id);
+    expect(runId, 'run id from the container labels').to.be.a('string');
+    const started = Date.now();
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    const r = await child;
+    expect(r.exitCode).to.equal(129);
+    expect(Date.now() - started, 'stopped at the next progress line, not after the 60 s step').to.be.lessThan(40_000);
+    expect(await leftovers(runId!)).to.deep.equal({ containers: '', networks: '', rules: '' });
+    expect(existsSync(path.join(LIVE_RUNS_DIR, `${runId}.json`)), 'the run\'s state file').to.equal(false);
+    const report = readReport(out);
+    expect(report.scenarios[0]!.error).to.equal('interrupted (SIGHUP)');
+  });
 });

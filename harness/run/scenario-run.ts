@@ -16,7 +16,7 @@ import { interpolate, scenarioEnv, templateValues } from '../scenario/inputs.js'
 import type { InputValue } from '../scenario/types.js';
 import { evaluateTelemetryChecks } from '../scenario/checks.js';
 import { createEngine, detectorNeeds } from '../../detectors/engine.js';
-import { TimeOrderedFeed } from '../../detectors/time-order.js';
+import { TimeOrderedFeed, itemTime } from '../../detectors/time-order.js';
 import { ContentSelection } from '../events/needs.js';
 import { userDirectory, type UserDirectory } from '../events/users.js';
 import type { SharedConfig } from '../../detectors/types.js';
@@ -125,9 +125,9 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
   // Detectors see items in time order, as replay of the saved files will: a flow waits for the audit events
   // (exec, connect) that came before it, even when auditd delivers them late.
   const feed = new TimeOrderedFeed(push);
-  const addHeld = (item: TelemetryItem, time: string) => {
+  const addHeld = (item: TelemetryItem) => {
     feed.add(item);
-    ctx.audit.readUpTo(Date.parse(time)).then(
+    ctx.audit.readUpTo(Date.parse(itemTime(item))).then(
       (markerMs) => feed.auditReadUpTo(markerMs),
       () => undefined, // a barrier that fails is reported by the next settle; the feed is flushed at the end
     );
@@ -193,7 +193,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const flow = parser.push(stamped);
       if (!flow) return;
       flows.set(flowKey(flow), flow);
-      addHeld({ kind: 'flow', flow }, flow.time);
+      addHeld({ kind: 'flow', flow });
     });
     lostBefore = (await Promise.all([ctx.audit.counters(), watching]))[0].lost;
     clock.since('collectors', attaching);
@@ -209,7 +209,7 @@ export async function runScenario(ctx: ScenarioRunContext, request: ScenarioRunR
       const fresh = await clock.time('artifacts', () => collector.collectMany((paths) => env.readArtifacts('victim', paths, deadline)));
       for (const artifact of fresh) {
         artifacts.push(artifact);
-        addHeld({ kind: 'artifact', artifact }, artifact.time);
+        addHeld({ kind: 'artifact', artifact });
       }
     };
     for (const [index, step] of scenario.steps.entries()) {

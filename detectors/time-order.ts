@@ -10,6 +10,13 @@ export function itemTime(item: TelemetryItem): string {
 const orderKey = (item: TelemetryItem): number => Date.parse(itemTime(item)) || 0;
 const SOURCE_INDEX: Record<TelemetryItem['kind'], number> = { audit: 0, flow: 1, artifact: 2 };
 
+/** The source whose head comes first: the earliest key, the first source on ties; -1 when all are empty. */
+function earliest(keys: readonly number[], present: (i: number) => boolean): number {
+  let best = -1;
+  for (let i = 0; i < keys.length; i++) if (present(i) && (best < 0 || keys[i]! < keys[best]!)) best = i;
+  return best;
+}
+
 /**
  * Merge time-ordered sources (audit events, flows, artifacts) into one stream ordered by time. Each source is read
  * one item ahead, so memory stays at one item per source. Ties keep the order of the sources.
@@ -19,8 +26,7 @@ export async function* mergeByTime(...sources: AsyncIterable<TelemetryItem>[]): 
   const heads: (TelemetryItem | undefined)[] = await Promise.all(its.map(async (it) => (await it.next()).value));
   const keys = heads.map((h) => (h ? orderKey(h) : Infinity));
   for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) if (heads[i] && (best < 0 || keys[i]! < keys[best]!)) best = i;
+    const best = earliest(keys, (i) => heads[i] !== undefined);
     if (best < 0) return;
     yield heads[best]!;
     const next = await its[best]!.next();
@@ -66,16 +72,10 @@ export class TimeOrderedFeed {
 
   private drain(): void {
     for (;;) {
-      let best = -1;
-      let bestKey = Infinity;
-      for (let i = 0; i < this.queues.length; i++) {
-        const head = this.queues[i]![0];
-        if (!head) continue;
-        const key = orderKey(head);
-        if (best < 0 || key < bestKey) [best, bestKey] = [i, key];
-      }
+      const keys = this.queues.map((q) => (q.length ? orderKey(q[0]!) : Infinity));
+      const best = earliest(keys, (i) => this.queues[i]!.length > 0);
       if (best < 0) return;
-      if (best !== 0 && this.queues[0].length === 0 && bestKey >= this.auditBound) return;
+      if (best !== 0 && this.queues[0].length === 0 && keys[best]! >= this.auditBound) return;
       this.emit(this.queues[best]!.shift()!);
     }
   }
